@@ -1,0 +1,1 @@
+"""Every way in and out: CLI, Telegram, web widget, staff console; the composition root."""

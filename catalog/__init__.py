@@ -1,0 +1,1 @@
+"""The shop's catalog, documents, customers and orders in SQL (SQLite by default)."""

@@ -1,0 +1,1 @@
+"""Turn pipeline: understanding, grounded generation, claim verification, handoff, transcripts."""

@@ -1,0 +1,1 @@
+"""Hybrid (dense + lexical) search over products and documents, in Chinese and English."""
