@@ -79,6 +79,8 @@ class Order(SQLModel, table=True):
     total: float = 0.0
     # {"carrier", "number", "eta"} as given in the orders file
     tracking: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # sha256 of the normalised order line: re-ingesting an unchanged order is a no-op
+    content_hash: str = ""
     updated_at: datetime = Field(default_factory=utcnow)
 
 
