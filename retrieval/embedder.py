@@ -1,0 +1,133 @@
+"""The sentence-transformers embedder: the one module that imports sentence_transformers."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from sentence_transformers import SentenceTransformer
+
+from retrieval.errors import ModelUnavailable
+from retrieval.model_files import resolve_model_dir
+from retrieval.settings import RetrievalSettings
+from retrieval.types import Embedder, EmbedKind
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def configure_torch_threads(threads: int = 0) -> int:
+    """Set torch's intra-op thread count (process-wide); 0 picks one.
+
+    The automatic choice leaves one CPU to the event loop, the database and
+    the language model: on a busy two-core machine a second torch thread
+    spin-waits at every barrier and single-query latency gets ~10x worse.
+    Past 8 threads a small encoder gains nothing.
+    """
+    n = threads if threads > 0 else max(1, min(_usable_cpus() - 1, 8))
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
+class SentenceTransformerEmbedder:
+    """An `Embedder` over a sentence-transformers model directory or hub id.
+
+    `kind` picks the model's "query" or "passage" prompt where it has one
+    (E5 models are trained with "query: " / "passage: " prefixes).
+    """
+
+    def __init__(
+        self,
+        model_dir_or_id: str | Path,
+        *,
+        name: str | None = None,
+        device: str = "cpu",
+        batch_size: int = 32,
+        threads: int = 0,
+        local_files_only: bool = False,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        source = str(model_dir_or_id)
+        if device == "cpu":
+            configure_torch_threads(threads)
+        try:
+            model = SentenceTransformer(source, device=device, local_files_only=local_files_only)
+        except Exception as exc:  # the library raises OSError, ValueError, hub and http errors
+            hint = (
+                ""
+                if Path(source).is_dir()
+                else " (not a local directory, and not loadable from the Hugging Face hub"
+                " or its local cache; offline, use packaged:<name> or a local directory)"
+            )
+            raise ModelUnavailable(f"cannot load embedding model {source!r}{hint}: {exc}") from exc
+        model.eval()
+        # sentence-transformers 6 renamed the method; 5 has only the old name.
+        get_dim = getattr(model, "get_embedding_dimension", None)
+        dim = get_dim() if get_dim else model.get_sentence_embedding_dimension()
+        if not dim:
+            raise ModelUnavailable(f"model {source!r} does not report an embedding dimension")
+        self._model = model
+        self._dimension = int(dim)
+        self._name = name or source
+        self._batch_size = batch_size
+        self._prompts = {k: v for k, v in (model.prompts or {}).items() if v}
+        # The fast tokenizer refuses concurrent use from several threads
+        # ("Already borrowed"); encoding is CPU-bound anyway, so one at a time.
+        self._lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def prompts(self) -> dict[str, str]:
+        return dict(self._prompts)
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self._model.max_seq_length or 0)
+
+    def encode(self, texts: list[str], kind: EmbedKind = "passage") -> NDArray[np.float32]:
+        """One L2-normalised float32 row per text; an empty list gives shape (0, dimension)."""
+        if kind not in ("query", "passage"):
+            raise ValueError(f"kind must be 'query' or 'passage', not {kind!r}")
+        if not texts:
+            return np.zeros((0, self._dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                prompt=self._prompts.get(kind),
+                batch_size=self._batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def load_embedder(settings: RetrievalSettings | None = None) -> Embedder:
+    """The embedder the settings name; packaged models are assembled on first use."""
+    settings = settings or RetrievalSettings()
+    resolved = resolve_model_dir(settings.embedder, settings.models_dir)
+    return SentenceTransformerEmbedder(
+        resolved.source,
+        name=resolved.name,
+        device=settings.embedder_device,
+        batch_size=settings.embedder_batch_size,
+        threads=settings.embedder_threads,
+        local_files_only=settings.embedder_local_files_only,
+    )

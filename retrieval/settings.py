@@ -1,0 +1,50 @@
+"""Retrieval settings: which embedding model, where its files are cached, how it runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDER = "packaged:multilingual-e5-small"
+
+
+class RetrievalSettings(BaseSettings):
+    """Read once at start from `KEFU_*` environment variables (or a `.env` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="KEFU_", env_file=".env", extra="ignore")
+
+    # The same directory the catalog uses; models are cached under `{data_dir}/models`.
+    data_dir: Path = Path(".kefu-data")
+    # `packaged:multilingual-e5-small` (default, Chinese + English),
+    # `packaged:all-minilm-l6-v2` (English only), a local sentence-transformers
+    # directory, or a Hugging Face model id.
+    embedder: str = DEFAULT_EMBEDDER
+    embedder_device: str = "cpu"
+    embedder_batch_size: int = Field(default=32, ge=1)
+    # Torch intra-op threads (process-wide); 0: one fewer than the usable CPUs, at least 1.
+    embedder_threads: int = Field(default=0, ge=0)
+    # For a hub id: use only the local Hugging Face cache, never the network
+    # (an unreachable hub otherwise costs about a minute of retries before failing).
+    embedder_local_files_only: bool = False
+
+    # Search index: `auto` is exact FAISS search below index_ivf_threshold passages
+    # and an IVF index from there on; `exact` or `ivf` forces one.
+    index_kind: Literal["auto", "exact", "ivf"] = "auto"
+    index_ivf_threshold: int = Field(default=50_000, ge=1)
+    # IVF lists visited per query; 0 picks a sixteenth of the lists (at least 8).
+    index_nprobe: int = Field(default=0, ge=0)
+    # How dense and BM25 rankings combine: "rrf" (reciprocal rank) or "score"
+    # (normalised scores); `search_mode` "dense" or "lexical" uses one side only.
+    search_fusion: Literal["rrf", "score"] = "rrf"
+    search_dense_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    search_mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    # Worker threads for async searches, and how many may wait for one.
+    search_workers: int = Field(default=2, ge=1)
+    search_max_pending: int = Field(default=64, ge=1)
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
