@@ -55,6 +55,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "(category, budget, features)?",
         "zh": "店里没有找到符合条件的商品，能再说说您的需求吗（品类、预算、功能）？",
     },
+    "greeting": {
+        "en": "How can I help you today? Ask me about a product, an order or our policies.",
+        "zh": "请问有什么可以帮您？商品、订单、售后政策都可以问我。",
+    },
     "reco_intro": {
         "en": "Here are some options from the shop:",
         "zh": "为您挑选了以下商品：",

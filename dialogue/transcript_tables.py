@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Engine, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -56,3 +56,9 @@ class Turn(SQLModel, table=True):
     latency_ms: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     thumbs: str | None = None  # up | down
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+def create_transcript_tables(engine: Engine) -> None:
+    """Create the transcript tables where missing (the catalog's tables are created apart)."""
+    tables = [SQLModel.metadata.tables[name] for name in ("conversation", "turn")]
+    SQLModel.metadata.create_all(engine, tables=tables)

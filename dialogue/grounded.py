@@ -1,0 +1,138 @@
+"""Generate an answer from facts and let only verified sentences through.
+
+The model's reply is cut into sentences as it streams; each finished sentence
+is checked against the turn's facts before the shopper sees it (send, repair
+from the catalog, or drop). When nothing grounded survives, the answer comes
+from the facts themselves, or says plainly that the shop's data does not say.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+from dialogue.lm.errors import LMError
+from dialogue.lm.types import GenerationParams, LanguageModel
+from dialogue.prompts import FactLine, HistoryLine, build_messages
+from dialogue.types import Citation, SentenceOut
+from dialogue.verify.extractive import extractive_answer
+from dialogue.verify.facts import FactSet, ProductFact
+from dialogue.verify.sentences import SentenceStream
+from dialogue.verify.verifier import SentenceVerdict, verify_sentence
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class GroundedResult:
+    """What happened while answering, for the transcript."""
+
+    verdicts: list[SentenceVerdict] = field(default_factory=list)
+    sent: list[SentenceOut] = field(default_factory=list)
+    model: str = ""
+    tokens: int = 0
+    first_sentence_ms: float | None = None
+    fallback: str = ""  # "", "extractive", "no_facts", "model_down"
+
+    @property
+    def failed_checks(self) -> int:
+        return sum(1 for v in self.verdicts if v.action in ("drop", "repair"))
+
+    @property
+    def grounded(self) -> bool:
+        return any(out.citations for out in self.sent)
+
+
+def product_line(p: ProductFact, lang: str) -> str:
+    stock = "unknown" if p.stock is None else ("in stock" if p.stock > 0 else "out of stock")
+    title = p.title_zh if lang == "zh" and p.title_zh else p.title
+    parts = [f"{title} (SKU {p.sku})"]
+    if p.price is not None:
+        parts.append(f"price {p.price:g} {p.currency}".rstrip())
+    parts.append(f"stock: {stock}" + (f" ({p.stock})" if p.stock else ""))
+    parts += [f"{k.replace('_', ' ')}: {v}" for k, v in p.attributes.items()]
+    return "; ".join(parts)
+
+
+def prompt_facts(facts: FactSet, lang: str, max_products: int = 6) -> list[FactLine]:
+    """Catalog rows first (they carry price and stock), then passages in retrieval order."""
+    lines = [
+        FactLine(f"{p.sku}#catalog", product_line(p, lang)) for p in facts.products[:max_products]
+    ]
+    lines += [FactLine(p.citation, p.text) for p in facts.passages]
+    return lines
+
+
+async def grounded_answer(
+    question: str,
+    facts: FactSet,
+    *,
+    lang: str,
+    focus_sku: str | None,
+    lm: LanguageModel | None,
+    params: GenerationParams,
+    history: Sequence[HistoryLine] = (),
+    result: GroundedResult,
+) -> AsyncIterator[SentenceOut]:
+    """Stream verified sentences; fill `result` as it goes."""
+    started = time.perf_counter()
+    if lm is not None and (facts.products or facts.passages):
+        result.model = lm.name
+        budget = lm.context_window - params.max_new_tokens
+        messages = build_messages(
+            question,
+            prompt_facts(facts, lang),
+            history,
+            lang,
+            count_tokens=lm.count_tokens,
+            budget_tokens=budget,
+        )
+        splitter = SentenceStream()
+        try:
+            stream = lm.stream(messages, params)
+            async for delta in stream:
+                result.tokens += 1
+                for sentence in splitter.feed(delta):
+                    out = _check(sentence, facts, focus_sku, lang, result, started)
+                    if out is not None:
+                        yield out
+            for sentence in splitter.flush():
+                out = _check(sentence, facts, focus_sku, lang, result, started)
+                if out is not None:
+                    yield out
+        except LMError as exc:
+            log.warning("language model failed, answering from the facts: %s", exc)
+            result.fallback = "model_down"
+    if any(out.citations for out in result.sent):
+        return
+    # nothing cited got through (only chatter, or nothing at all): answer from the facts
+    fallback = extractive_answer(question, facts, "zh" if lang == "zh" else "en", focus_sku)
+    if fallback is not None:
+        result.fallback = result.fallback or "extractive"
+        out = SentenceOut(fallback.text, tuple(Citation(ref) for ref in fallback.citations))
+        result.sent.append(out)
+        result.first_sentence_ms = (time.perf_counter() - started) * 1000
+        yield out
+    else:
+        result.fallback = result.fallback or "no_facts"
+
+
+def _check(
+    sentence: str,
+    facts: FactSet,
+    focus_sku: str | None,
+    lang: str,
+    result: GroundedResult,
+    started: float,
+) -> SentenceOut | None:
+    verdict = verify_sentence(sentence, facts, focus_sku, "zh" if lang == "zh" else "en")
+    result.verdicts.append(verdict)
+    if verdict.text_to_send is None or not verdict.text_to_send.strip():
+        return None
+    out = SentenceOut(verdict.text_to_send, tuple(Citation(ref) for ref in verdict.citations))
+    if result.first_sentence_ms is None:
+        result.first_sentence_ms = (time.perf_counter() - started) * 1000
+    result.sent.append(out)
+    return out
