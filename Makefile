@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean browser-deps telegram-emulator
 
 setup: $(STAMP)
 
@@ -21,8 +21,20 @@ $(STAMP): pyproject.toml requirements/models.txt
 run: setup
 	$(BIN)/kefu run
 
+# Debian's Chromium for the widget's browser tests (and a CJK font for legible screenshots)
+browser-deps:
+	test -x /usr/bin/chromium || $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y chromium fonts-wqy-zenhei
+
+# telegram-test-api, the Telegram Bot API emulator the Telegram tests run against
+EMULATOR := tests/telegram/emulator
+telegram-emulator: $(EMULATOR)/node_modules/.installed
+
+$(EMULATOR)/node_modules/.installed: $(EMULATOR)/package.json $(EMULATOR)/package-lock.json
+	cd $(EMULATOR) && npm ci --no-audit --no-fund
+	touch $@
+
 # every test, the slow ones on the real packaged models included
-test: setup
+test: setup browser-deps telegram-emulator
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -m "slow or not slow"

@@ -1,0 +1,335 @@
+"""The channel core: store a shopper message once, run its turn, fan the answer out.
+
+Transport-free: the HTTP routes and the WebSocket endpoint both call it. A turn
+runs in its own task, so a socket that drops mid-answer does not cancel it; the
+answer is logged and the reconnecting client gets it by replay.
+
+Ordering: per conversation, `room.lock` covers "append to the store, then publish",
+and a subscriber is added under the same lock right after its replay is read, so
+every subscriber sees every logged event exactly once and in sequence order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from bot.web.events import (
+    AnswerEvent,
+    CardOut,
+    ClosedEvent,
+    SentenceBody,
+    StaffEvent,
+    UserEvent,
+)
+from bot.web.products import ProductLookup, fill_card
+from bot.web.protocol import CardsFrame, SentenceFrame, TypingFrame
+from bot.web.store import ConversationInfo, ConversationStore, StoreError, UnknownConversation
+from dialogue.types import Answer, CardsOut, DialogueManager, SentenceOut, Typing, UserTurn
+
+log = logging.getLogger(__name__)
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+APOLOGY = {
+    "en": "Sorry, I could not answer that just now. Please try again, or ask for a person.",
+    "zh": "抱歉，现在无法回答这个问题。请稍后再试，或者转人工客服。",
+}
+
+
+def guess_lang(text: str, hint: str = "") -> str:
+    if hint.startswith("zh") or (not hint and _CJK.search(text)):
+        return "zh"
+    return "en"
+
+
+def typing_frame(reply_to: str) -> str:
+    return TypingFrame.model_construct(reply_to=reply_to).model_dump_json()
+
+
+class Subscriber(Protocol):
+    """A live client of one conversation (a WebSocket). `deliver` must not block."""
+
+    def deliver(self, frame: str) -> None: ...
+
+
+@dataclass(eq=False)
+class Turn:
+    """One message's answer while it is being made; kept until the answer is logged."""
+
+    message_id: str
+    sentences: list[SentenceFrame] = field(default_factory=list)
+    cards: CardsFrame | None = None
+    typing: bool = True
+    done: asyncio.Future[AnswerEvent] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+    def partial_frames(self) -> list[str]:
+        """What a client that connects mid-answer needs to catch up."""
+        frames = [s.model_dump_json() for s in self.sentences]
+        if self.cards is not None:
+            frames.append(self.cards.model_dump_json())
+        if self.typing:
+            frames.append(typing_frame(self.message_id))
+        return frames
+
+
+class Room:
+    """The live state of one conversation in this process."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()  # append + publish, attach
+        self.turn_lock = asyncio.Lock()  # one turn at a time, in arrival order
+        self.subscribers: set[Subscriber] = set()
+        self.turns: dict[str, Turn] = {}
+
+    def publish(self, frame: str) -> None:
+        for sub in list(self.subscribers):
+            sub.deliver(frame)
+
+
+@dataclass(frozen=True)
+class Submission:
+    message: UserEvent
+    created: bool  # False: this message id was seen before
+    turn: Turn | None  # the answer in progress, if any
+    answer: AnswerEvent | None  # the answer already logged, if any
+
+
+class Gateway:
+    def __init__(
+        self,
+        manager: DialogueManager,
+        store: ConversationStore,
+        products: ProductLookup,
+        *,
+        turn_timeout_s: float = 120.0,
+        make_turn_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
+        self.manager = manager
+        self.store = store
+        self.products = products
+        self.turn_timeout_s = turn_timeout_s
+        self._make_turn_id = make_turn_id
+        # A room lives while a socket, a turn or a waiting call holds it.
+        self._rooms: weakref.WeakValueDictionary[str, Room] = weakref.WeakValueDictionary()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def room(self, conversation_id: str) -> Room:
+        room = self._rooms.get(conversation_id)
+        if room is None:
+            room = Room()
+            self._rooms[conversation_id] = room
+        return room
+
+    # ---- conversations -------------------------------------------------------------
+
+    async def start(self, shop: str, locale: str, customer_id: int | None) -> ConversationInfo:
+        return await self.store.create(shop=shop, locale=locale, customer_id=customer_id)
+
+    async def find(self, conversation_id: str) -> ConversationInfo | None:
+        return await self.store.get(conversation_id)
+
+    async def attach(self, conversation_id: str, sub: Subscriber, after_seq: int) -> Room:
+        """Replay logged events after `after_seq` to `sub`, then keep it subscribed."""
+        room = self.room(conversation_id)
+        async with room.lock:
+            while True:
+                events = await self.store.events(conversation_id, after_seq, limit=500)
+                for event in events:
+                    sub.deliver(event.model_dump_json())
+                if len(events) < 500:
+                    break
+                after_seq = events[-1].seq
+            # No await from here on: a streamed sentence cannot slip between these lines.
+            for turn in room.turns.values():
+                for frame in turn.partial_frames():
+                    sub.deliver(frame)
+            room.subscribers.add(sub)
+        return room
+
+    def detach(self, room: Room, sub: Subscriber) -> None:
+        room.subscribers.discard(sub)
+
+    async def post_staff(self, conversation_id: str, text: str, author: str = "") -> StaffEvent:
+        """A staff member's message, shown in the widget as theirs (for the staff console)."""
+        room = self.room(conversation_id)
+        async with room.lock:
+            event = await self.store.append(conversation_id, StaffEvent(text=text, author=author))
+            room.publish(event.model_dump_json())
+        return event
+
+    async def close(
+        self, conversation_id: str, by: Literal["shopper", "staff", "bot"] = "shopper"
+    ) -> ClosedEvent:
+        room = self.room(conversation_id)
+        async with room.lock:
+            event = await self.store.append(conversation_id, ClosedEvent(by=by))
+            room.publish(event.model_dump_json())
+        return event
+
+    # ---- messages ------------------------------------------------------------------
+
+    async def submit(
+        self,
+        conversation: ConversationInfo,
+        message: UserEvent,
+        *,
+        locale: str = "",
+        customer_id: int | None = None,
+    ) -> Submission:
+        """Log a shopper message once and make sure exactly one turn answers it."""
+        room = self.room(conversation.id)
+        if customer_id is not None and customer_id != conversation.customer_id:
+            await self.store.set_customer(conversation.id, customer_id)
+        async with room.lock:
+            stored, created = await self.store.append_user(conversation.id, message)
+            if created:
+                room.publish(stored.model_dump_json())
+        # No await from the append to _start_turn: a resend racing this call finds the
+        # turn in room.turns and cannot start a second one.
+        turn = room.turns.get(stored.id)
+        if created:
+            turn = self._start_turn(room, conversation, stored, locale, customer_id)
+            return Submission(stored, True, turn, None)
+        if turn is not None:
+            return Submission(stored, False, turn, None)
+        answer = await self.store.answer_to(conversation.id, stored.id)
+        if answer is not None:
+            return Submission(stored, False, None, answer)
+        # Logged but never answered (the server stopped mid-turn): answer it now,
+        # unless a resend racing this one already started the turn.
+        turn = room.turns.get(stored.id) or self._start_turn(
+            room, conversation, stored, locale, customer_id
+        )
+        return Submission(stored, False, turn, None)
+
+    async def ask(
+        self,
+        conversation: ConversationInfo,
+        message: UserEvent,
+        *,
+        locale: str = "",
+        customer_id: int | None = None,
+    ) -> tuple[UserEvent, AnswerEvent]:
+        """The non-streaming path: submit and wait for the whole answer."""
+        sub = await self.submit(conversation, message, locale=locale, customer_id=customer_id)
+        if sub.answer is not None:
+            return sub.message, sub.answer
+        assert sub.turn is not None
+        # shield: a client that gives up waiting must not cancel the shared turn
+        return sub.message, await asyncio.shield(sub.turn.done)
+
+    def _start_turn(
+        self,
+        room: Room,
+        conversation: ConversationInfo,
+        message: UserEvent,
+        locale: str,
+        customer_id: int | None,
+    ) -> Turn:
+        turn = Turn(message_id=message.id)
+        room.turns[message.id] = turn
+        # First visible feedback right away, before the manager has said anything.
+        room.publish(typing_frame(message.id))
+        user_turn = UserTurn(
+            conversation_id=conversation.id,
+            channel="web",
+            text=message.text,
+            message_id=message.id,
+            locale=locale or conversation.locale,
+            page_sku=message.page_sku,
+            customer_id=customer_id,
+        )
+        task = asyncio.create_task(self._run_turn(conversation.id, room, turn, user_turn))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return turn
+
+    async def _run_turn(self, conversation_id: str, room: Room, turn: Turn, ut: UserTurn) -> None:
+        try:
+            async with room.turn_lock:
+                event = await self._answer(room, turn, ut)
+            async with room.lock:
+                try:
+                    event = await self.store.append(conversation_id, event)
+                except StoreError:
+                    # The shopper still gets the answer; only its replay is lost.
+                    log.exception("could not log the answer to %s", ut.message_id)
+                room.publish(event.model_dump_json())
+            turn.done.set_result(event)
+        except asyncio.CancelledError:
+            turn.done.cancel()
+            raise
+        except Exception as exc:  # a store failure outside the answer itself
+            log.exception("turn for %s failed", ut.message_id)
+            turn.done.set_exception(exc)
+            turn.done.exception()  # marked retrieved: nobody may be waiting
+        finally:
+            room.turns.pop(turn.message_id, None)
+
+    async def _answer(self, room: Room, turn: Turn, ut: UserTurn) -> AnswerEvent:
+        """Drive the dialogue manager, streaming its events; always ends in an answer."""
+        sentences: list[SentenceBody] = []
+        cards: list[CardOut] = []
+        answer: Answer | None = None
+        try:
+            async with asyncio.timeout(self.turn_timeout_s):
+                async for ev in self.manager.handle(ut):
+                    if isinstance(ev, Typing):
+                        if not turn.typing:
+                            turn.typing = True
+                            room.publish(typing_frame(turn.message_id))
+                    elif isinstance(ev, SentenceOut):
+                        body = SentenceBody.of(ev)
+                        frame = SentenceFrame.model_construct(
+                            reply_to=turn.message_id,
+                            index=len(sentences),
+                            text=body.text,
+                            citations=body.citations,
+                        )
+                        sentences.append(body)
+                        turn.sentences.append(frame)
+                        turn.typing = False
+                        room.publish(frame.model_dump_json())
+                    elif isinstance(ev, CardsOut):
+                        cards = [await fill_card(self.products, CardOut.of(c)) for c in ev.cards]
+                        turn.cards = CardsFrame.model_construct(
+                            reply_to=turn.message_id, cards=cards
+                        )
+                        room.publish(turn.cards.model_dump_json())
+                    elif isinstance(ev, Answer):
+                        answer = ev
+                        break
+        except Exception:
+            log.exception("dialogue turn for %s failed", ut.message_id)
+            answer = None
+            sentences = []
+        turn.typing = False
+        if answer is None:
+            text = " ".join(s.text for s in sentences) or APOLOGY[guess_lang(ut.text, ut.locale)]
+            answer = Answer(
+                turn_id=self._make_turn_id(),
+                text=text,
+                lang=guess_lang(ut.text, ut.locale),
+                intent="error" if not sentences else "unknown",
+            )
+        if answer.cards and [c.sku for c in answer.cards] != [c.sku for c in cards]:
+            cards = [await fill_card(self.products, CardOut.of(c)) for c in answer.cards]
+        return AnswerEvent.of(answer, ut.message_id, sentences, cards)
+
+    async def shutdown(self) -> None:
+        """Cancel running turns (the server is stopping); their messages stay logged."""
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+__all__ = ["APOLOGY", "Gateway", "Room", "Submission", "Turn", "UnknownConversation"]
