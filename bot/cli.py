@@ -4,8 +4,29 @@ from __future__ import annotations
 
 import typer
 
+from bot.cli_chat import chat_command
+from bot.cli_eval import eval_app
+from bot.cli_eval_intents import intents_command
+from bot.cli_eval_qa import qa_command
+from bot.cli_ingest import add_ingest_hook, ingest_app
+from bot.cli_report import demo_app, report_command
+from bot.cli_run import run_command
+from bot.cli_search import search_command
+from bot.workspace import index_after_ingest
+
 app = typer.Typer(help="kefu: a self-hosted AI customer-service and shopping assistant.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(eval_app, name="eval")
+eval_app.command("intents")(intents_command)
+eval_app.command("qa")(qa_command)
+app.command("chat")(chat_command)
+app.command("run")(run_command)
+app.command("search")(search_command)
+app.command("report")(report_command)
+app.add_typer(demo_app, name="demo-data")
+# The search index follows every catalog or documents ingest.
+add_ingest_hook(index_after_ingest)
 
 
 def main() -> None:

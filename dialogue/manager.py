@@ -136,7 +136,7 @@ class ShopAssistant:
             yield log.say(reply("empty", log.lang))
         else:
             yield Typing()
-            if self.settings.ai_disclosure and not state.disclosed:
+            if self.settings.ai_disclosure and not state.disclosed and turn.channel != "eval":
                 yield log.say(reply("disclosure", log.lang))
                 state = replace(state, disclosed=True)
             async for event in self._answer(turn, text, state, log):
@@ -341,6 +341,8 @@ class ShopAssistant:
             actions=tuple(log.actions),
             owner="waiting" if log.handed_off else "bot",
             handed_off=log.handed_off,
+            sources=tuple(h.passage.text for h in log.hits),
+            grounded=log.grounded.grounded or any(s.citations for s in log.sentences),
         )
 
     def _log_user(self, turn: UserTurn, lang: str) -> None:

@@ -80,6 +80,9 @@ class Answer:
     actions: tuple[SuggestedAction, ...] = ()
     owner: Owner = "bot"
     handed_off: bool = False
+    # the retrieved passages the answer was made from, best first (for evaluation and review)
+    sources: tuple[str, ...] = ()
+    grounded: bool = False  # at least one sent sentence is backed by a cited fact
 
 
 AnswerEvent = Typing | SentenceOut | CardsOut | Answer

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -139,25 +140,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def serve(
-    app: FastAPI,
-    settings: WebSettings | None = None,
-    *,
-    host: str | None = None,
-    port: int | None = None,
-    log_level: str = "info",
-) -> None:
-    """Run the app on uvicorn until interrupted (what `kefu run` calls)."""
-    import gc
-
+def _server_config(
+    app: FastAPI, settings: WebSettings, host: str | None, port: int | None, log_level: str
+) -> Any:
     import uvicorn
 
-    settings = settings or WebSettings()
-    # Everything loaded so far (models, modules, the app) lives as long as the process:
-    # keep it out of the collector's full passes, which otherwise stall every socket.
-    gc.collect()
-    gc.freeze()
-    uvicorn.run(
+    return uvicorn.Config(
         app,
         host=host or settings.host,
         port=port or settings.port,
@@ -170,3 +158,43 @@ def serve(
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
+
+
+def _freeze_heap() -> None:
+    import gc
+
+    # Everything loaded so far (models, modules, the app) lives as long as the process:
+    # keep it out of the collector's full passes, which otherwise stall every socket.
+    gc.collect()
+    gc.freeze()
+
+
+def serve(
+    app: FastAPI,
+    settings: WebSettings | None = None,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    log_level: str = "info",
+) -> None:
+    """Run the app on uvicorn until interrupted, in a loop of its own."""
+    import uvicorn
+
+    _freeze_heap()
+    uvicorn.Server(_server_config(app, settings or WebSettings(), host, port, log_level)).run()
+
+
+async def serve_async(
+    app: FastAPI,
+    settings: WebSettings | None = None,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    log_level: str = "info",
+) -> None:
+    """Run the app on uvicorn inside the caller's event loop (beside the Telegram bot)."""
+    import uvicorn
+
+    _freeze_heap()
+    server = uvicorn.Server(_server_config(app, settings or WebSettings(), host, port, log_level))
+    await server.serve()

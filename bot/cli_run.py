@@ -1,0 +1,51 @@
+"""`kefu run`: the whole assistant in one process — demo shop, widget, API, and Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import typer
+from fastapi import FastAPI
+
+from bot.assistant import AssistantRuntime, start_assistant
+from bot.web import WebSettings, create_app
+from bot.web.app import serve_async
+from bot.web.products import SqlProductLookup
+from bot.web.sql_store import SqlConversationStore
+
+log = logging.getLogger(__name__)
+
+
+def run_command(
+    host: str = typer.Option(None, help="Address to listen on (default KEFU_WEB_HOST)."),
+    port: int = typer.Option(None, help="Port to listen on (default KEFU_WEB_PORT)."),
+    demo: bool = typer.Option(True, help="Load the demo shop when the catalog is empty."),
+) -> None:
+    """Start the shop assistant: web widget and API, and Telegram when a token is set."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(_run(host, port, demo))
+
+
+async def _run(host: str | None, port: int | None, demo: bool) -> None:
+    web_settings = WebSettings()
+    typer.echo("kefu: loading the shop and the models (the first start converts them once)…")
+    runtime = await start_assistant(demo_if_empty=demo)
+    try:
+        app = build_web_app(runtime, web_settings)
+        address = f"{host or web_settings.host}:{port or web_settings.port}"
+        typer.echo(f"kefu: demo shop and widget on http://{address}/")
+        await serve_async(app, web_settings, host=host, port=port)
+    finally:
+        await runtime.aclose()
+
+
+def build_web_app(runtime: AssistantRuntime, settings: WebSettings) -> FastAPI:
+    engine = runtime.workspace.engine
+    store = SqlConversationStore(engine)
+    store.create_tables()
+
+    async def ready() -> bool:
+        return True  # models are loaded before the app is built
+
+    return create_app(runtime.manager, store, SqlProductLookup(engine), settings, ready=ready)

@@ -1,0 +1,29 @@
+"""Free text: everything that is not a command goes to the dialogue manager."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.types import Message
+
+from bot.telegram.chat_state import ChatMemory, ChatPrefs
+from bot.telegram.groups import addressed_text
+from bot.telegram.handlers.common import message_key
+from bot.telegram.services import TelegramServices
+from bot.telegram.turns import answer_turn
+
+
+async def on_text(
+    message: Message, bot: Bot, services: TelegramServices, prefs: ChatPrefs, memory: ChatMemory
+) -> None:
+    body: str | None = message.text or ""
+    if not prefs.private:
+        body = await addressed_text(message, bot)
+    if not body:
+        return
+    await answer_turn(services, prefs, memory, text=body, key=message_key(message))
+
+
+def chat_router() -> Router:
+    router = Router(name="chat")
+    router.message.register(on_text, F.text, ~F.text.startswith("/"))
+    return router

@@ -1,0 +1,58 @@
+"""Dialogue settings: which language model answers, and how."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DialogueSettings(BaseSettings):
+    """Read once at start from `KEFU_*` environment variables (or a `.env` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="KEFU_", env_file=".env", extra="ignore")
+
+    # Shared with the other packages: the model cache lives in data_dir/models.
+    data_dir: Path = Path(".kefu-data")
+
+    # "transformers": the model runs in this process; "openai": an OpenAI-compatible server.
+    lm_backend: Literal["transformers", "openai"] = "transformers"
+    # transformers backend: "packaged:<name>", a local model directory, or a Hugging Face id.
+    # openai backend: the model name the server knows.
+    lm_model: str = "packaged:qwen2.5-coder-0.5b-instruct"
+    # "auto" picks CUDA when available, else CPU.
+    lm_device: str = "auto"
+    # "auto": bfloat16 on CUDA, float32 on CPU; or "float32", "bfloat16", "float16".
+    lm_dtype: str = "auto"
+    # Most conversations decoded together in one batch by the in-process engine.
+    lm_max_batch: int = Field(default=8, ge=1)
+    # Prompt plus reply, in tokens; 0 takes the model's own limit (transformers backend)
+    # or 32768 (openai backend, where the server's limit is not known in advance).
+    lm_context_window: int = Field(default=0, ge=0)
+
+    # openai backend
+    lm_base_url: str = "http://127.0.0.1:8000/v1"
+    lm_api_key: SecretStr = SecretStr("")
+    # Longest wait for the next piece of the reply (and for the connection).
+    lm_timeout_s: float = Field(default=60.0, gt=0)
+    lm_connect_timeout_s: float = Field(default=5.0, gt=0)
+    # Attempts after a failed connection, before the first token only (a reply is never repeated).
+    lm_retries: int = Field(default=2, ge=0)
+
+    # Decoding defaults for replies to shoppers.
+    max_new_tokens: int = Field(default=256, ge=1)
+    temperature: float = Field(default=0.0, ge=0)
+    top_p: float = Field(default=1.0, gt=0, le=1)
+
+    # Conversation behaviour.
+    max_message_chars: int = Field(default=4000, ge=1)
+    ai_disclosure: bool = True
+    # Consecutive answers with nothing grounded to say before a person is asked to join.
+    handoff_after_failed_answers: int = Field(default=2, ge=1)
+    max_cards: int = Field(default=3, ge=1, le=5)
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"

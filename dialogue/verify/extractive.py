@@ -1,0 +1,123 @@
+"""An answer made of the facts themselves, for when nothing the model wrote survives checking.
+
+Price and stock questions are answered from the catalog fields; anything else
+with the fact sentence that shares the most words with the question. The
+answer goes through the same verifier as generated text, so a review that
+quotes an old price is repaired or left out like any other sentence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from dialogue.verify.facts import Evidence, FactSet, ProductFact
+from dialogue.verify.lexicon import topics_in
+from dialogue.verify.mentions import find_mentions
+from dialogue.verify.sentences import split_sentences
+from dialogue.verify.text import Lang, content_tokens, detect_lang, fold
+from dialogue.verify.units import format_price
+from dialogue.verify.verifier import verify_sentence
+
+_PRICE_Q = re.compile(r"price|cost|how much|expensive|cheap|价格|多少钱|价钱|售价|几块|贵|便宜")
+_STOCK_Q = re.compile(
+    r"in stock|availab|stock|sold out|有货|库存|现货|缺货|还有吗|能买|能下单|卖完"
+)
+_MAX_CHARS = 300
+_QA_RE = re.compile(r"\s*Q\s*[:：].*\bA\s*[:：]", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ExtractiveAnswer:
+    text: str
+    citations: tuple[str, ...]
+
+
+def extractive_answer(
+    question: str, facts: FactSet, lang: Lang | None = None, focus_sku: str | None = None
+) -> ExtractiveAnswer | None:
+    """Answer from the facts alone (catalog values or the best-matching fact sentence), or None."""
+    lang = lang or detect_lang(question)
+    product = _subject(question, facts, focus_sku)
+    folded = fold(question)
+    if product is not None and (_PRICE_Q.search(folded) or _STOCK_Q.search(folded)):
+        answer = _catalog_answer(
+            product, facts, bool(_PRICE_Q.search(folded)), bool(_STOCK_Q.search(folded)), lang
+        )
+        if answer is not None:
+            return answer
+    return _passage_answer(question, facts, product, lang)
+
+
+def _subject(question: str, facts: FactSet, focus_sku: str | None) -> ProductFact | None:
+    named = [m.skus[0] for m in find_mentions(question, facts) if len(m.skus) == 1]
+    sku = named[-1] if named else facts.default_subject(focus_sku)
+    return facts.product(sku)
+
+
+def _catalog_answer(
+    product: ProductFact, facts: FactSet, price: bool, stock: bool, lang: Lang
+) -> ExtractiveAnswer | None:
+    parts: list[str] = []
+    if price and product.price is not None:
+        value = format_price(product.price, product.currency_code)
+        parts.append(f"价格：{value}" if lang == "zh" else f"Price: {value}")
+    if stock and product.stock is not None:
+        if lang == "zh":
+            parts.append(f"库存：{product.stock}件" if product.stock > 0 else "库存：缺货")
+        else:
+            parts.append(f"{product.stock} in stock" if product.stock > 0 else "Out of stock")
+    if not parts:
+        return None
+    text = ("，".join(parts) + "。") if lang == "zh" else ("; ".join(parts) + ".")
+    if len(facts.products) > 1:
+        name = product.title_zh if lang == "zh" and product.title_zh else product.title
+        if name:
+            text = f"{name}：{text}" if lang == "zh" else f"{name}: {text}"
+    verdict = verify_sentence(text, facts, product.sku, lang)
+    if verdict.text_to_send is None:
+        return None
+    return ExtractiveAnswer(verdict.text_to_send, verdict.citations)
+
+
+def _passage_answer(
+    question: str, facts: FactSet, product: ProductFact | None, lang: Lang
+) -> ExtractiveAnswer | None:
+    q_tokens = Counter(content_tokens(question))
+    if not q_tokens:
+        return None
+    pool: list[Evidence] = facts.evidence_for(product.sku) if product else list(facts.evidence)
+    topics = topics_in(fold(question))
+    if product is not None and topics:
+        pool += facts.policy_evidence(topics)
+    df: Counter[str] = Counter()
+    candidates: list[tuple[str, Evidence, Counter[str]]] = []
+    for e in pool:
+        # a question and its answer stay together: "Q: dishwasher safe? A: no"
+        units = [e.text] if _QA_RE.match(e.text) else split_sentences(e.text)
+        for sentence in units:
+            if len(sentence) > _MAX_CHARS:
+                sentence = sentence[:_MAX_CHARS]
+            toks = Counter(content_tokens(sentence))
+            df.update(set(toks))
+            candidates.append((sentence, e, toks))
+    n = len(candidates) or 1
+    scored = []
+    for sentence, e, toks in candidates:
+        shared = set(q_tokens) & set(toks)
+        if not shared:
+            continue
+        # rarer shared words weigh more; long sentences are not favoured for length alone
+        score = sum(math.log(1 + n / df[t]) for t in shared) / math.sqrt(1 + len(toks) / 8)
+        scored.append((score, sentence, e))
+    scored.sort(key=lambda t: -t[0])
+    for _, sentence, e in scored[:3]:
+        verdict = verify_sentence(
+            sentence, facts, e.sku or (product.sku if product else None), lang
+        )
+        if verdict.action in ("send", "pass"):  # a quote is never "repaired" into a misquote
+            cites = tuple(dict.fromkeys((e.citation, *verdict.citations)))
+            return ExtractiveAnswer(sentence, cites)
+    return None

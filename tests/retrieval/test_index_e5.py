@@ -1,0 +1,59 @@
+"""The hybrid index with the real packaged multilingual E5 (slow: loads the model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.hybrid import HybridRetriever
+from retrieval.index import GroupUpdate, HybridIndex
+from retrieval.types import Embedder, Passage, SearchFilters
+from tests.retrieval.fakes import document, product
+
+pytestmark = pytest.mark.slow
+
+CATALOG = [
+    product("zh-hp", "华为无线蓝牙降噪耳机，续航30小时", category="数码 / 耳机", price=599.0),
+    product("zh-pt", "多乐士墙面底漆 5升 白色", category="家装 / 油漆", price=199.0),
+    product("en-kt", "Stainless steel electric kettle, 1.7 litres", category="Kitchen", price=35.0),
+    product("en-sh", "Men's trail running shoes, waterproof", category="Sports", price=89.0),
+    product("en-sh", "Great grip on wet rocks, my feet stayed dry.", field="review",
+            category="Sports", price=89.0),
+    document("returns.en.md", "Returns", "Unused items can be returned within 30 days."),
+    document("returns.zh.md", "退货", "未使用的商品可在30天内退货。", position=1),
+]  # fmt: skip
+
+
+def _index(embedder: Embedder, passages: list[Passage]) -> HybridRetriever:
+    index = HybridIndex(embedder.dimension, embedder.name)
+    groups: dict[str, list[Passage]] = {}
+    for p in passages:
+        groups.setdefault(p.sku or p.passage_id, []).append(p)
+    updates = [GroupUpdate(g, "1", tuple(ps)) for g, ps in groups.items()]
+    todo = index.needs_vectors(updates)
+    vectors = embedder.encode([p.text for p in todo], kind="passage")
+    index.apply(updates, {p.passage_id: v for p, v in zip(todo, vectors, strict=True)})
+    return HybridRetriever(index, embedder)
+
+
+def test_e5_finds_products_in_both_languages(e5_embedder: Embedder) -> None:
+    retriever = _index(e5_embedder, CATALOG)
+    assert retriever.search("墙面底漆", k=1)[0].passage.sku == "zh-pt"
+    assert retriever.search("降噪耳机", k=1)[0].passage.sku == "zh-hp"
+    assert retriever.search("kettle for boiling water", k=1)[0].passage.sku == "en-kt"
+    products = retriever.search_products("waterproof shoes for hiking", k=2)
+    assert products[0].sku == "en-sh"
+
+
+def test_e5_dense_side_crosses_languages(e5_embedder: Embedder) -> None:
+    dense = _index(e5_embedder, CATALOG).with_params(mode="dense")
+    hits = dense.search("wireless noise cancelling headphones", k=1, filters=SearchFilters(
+        kinds=("product",), lang="zh"))  # fmt: skip
+    assert hits[0].passage.sku == "zh-hp"
+    policy = dense.search("怎么退货", k=1, filters=SearchFilters(kinds=("document",)))
+    assert policy[0].passage.doc_path == "returns.zh.md"
+
+
+def test_e5_in_product_search_ranks_the_answering_passage(e5_embedder: Embedder) -> None:
+    retriever = _index(e5_embedder, CATALOG)
+    hits = retriever.search("do they keep water out?", k=1, filters=SearchFilters(sku="en-sh"))
+    assert hits[0].passage.field == "review"
