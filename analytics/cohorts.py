@@ -33,11 +33,10 @@ def cohorts(connection: Connection, scope: Scope) -> tuple[Cohort, ...]:
         .subquery("first")
     )
     members = select(first, bucket_of(first.c.first, weeks).label("cw")).subquery("members")
-    sizes = dict(
-        connection.execute(
-            select(members.c.cw, func.count()).group_by(members.c.cw)
-        ).tuples().all()
-    )
+    sizes = {
+        int(r[0]): int(r[1])
+        for r in connection.execute(select(members.c.cw, func.count()).group_by(members.c.cw))
+    }
     o = ORDER.c
     activity = (
         select(

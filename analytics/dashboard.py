@@ -118,24 +118,31 @@ def _header(
         channels, langs = choices
         form = (
             f'<form method="get" action="{escape(form_action)}">'
-            f'<label>{escape(text(lang, "from"))}<input type="date" name="from" value="{fl.start}"></label>'
-            f'<label>{escape(text(lang, "to"))}<input type="date" name="to" value="{fl.end}"></label>'
+            + _date_input(lang, "from", fl.start.isoformat())
+            + _date_input(lang, "to", fl.end.isoformat())
             + _select(lang, "channel", "channel", channels, fl.channels)
             + _select(lang, "language", "lang", langs, fl.langs)
             + f'<input type="hidden" name="ui" value="{lang}">'
             f'<button type="submit">{escape(text(lang, "apply"))}</button></form>'
         )
-    return f'<header><h1>{escape(text(lang, "title"))}</h1>{form}<p class="meta">{meta}</p></header>'
+    return (
+        f'<header><h1>{escape(text(lang, "title"))}</h1>{form}<p class="meta">{meta}</p></header>'
+    )
 
 
-def _select(
-    lang: str, label: str, name: str, options: Sequence[str], chosen: Sequence[str]
-) -> str:
+def _date_input(lang: str, name: str, value: str) -> str:
+    label = escape(text(lang, name))
+    return f'<label>{label}<input type="date" name="{name}" value="{value}"></label>'
+
+
+def _select(lang: str, label: str, name: str, options: Sequence[str], chosen: Sequence[str]) -> str:
     opts = [f'<option value="">{escape(text(lang, "all"))}</option>']
     for o in options:
         selected = " selected" if o in chosen else ""
         opts.append(f'<option value="{escape(o)}"{selected}>{escape(o)}</option>')
-    return f'<label>{escape(text(lang, label))}<select name="{name}">{"".join(opts)}</select></label>'
+    return (
+        f'<label>{escape(text(lang, label))}<select name="{name}">{"".join(opts)}</select></label>'
+    )
 
 
 def _cards(report: Report, lang: str, heads: Sequence[Headline]) -> str:
@@ -144,7 +151,11 @@ def _cards(report: Report, lang: str, heads: Sequence[Headline]) -> str:
     for h in heads:
         value = f.headline_value(h, lang, report.commerce.currency)
         label = text(lang, h.name, days=report.settings.repeat_window_days)
-        sub = f"{h.numerator:,} / {h.denominator:,}" if h.denominator is not None and h.numerator is not None else ""
+        sub = (
+            f"{h.numerator:,} / {h.denominator:,}"
+            if h.denominator is not None and h.numerator is not None
+            else ""
+        )
         if h.numerator is None and h.denominator is not None:
             sub = f"n = {h.denominator:,}"
         change = f.change(h)
@@ -182,7 +193,9 @@ def _service(report: Report, lang: str, heads: Sequence[Headline]) -> str:
         text(lang, "rates_per_day"),
         x,
         [
-            Series(text(lang, "automated_resolution"), [d.automated_resolution.value for d in days]),
+            Series(
+                text(lang, "automated_resolution"), [d.automated_resolution.value for d in days]
+            ),
             Series(text(lang, "handoff"), [d.handoff.value for d in days], PALETTE[3]),
         ],
         f.percent,
@@ -193,7 +206,11 @@ def _service(report: Report, lang: str, heads: Sequence[Headline]) -> str:
     intents = bar_chart(
         text(lang, "top_intents"),
         [
-            (intent_label(lang, c.key), float(c.count), metric_link(base, report.filters, "intent", c.key))
+            (
+                intent_label(lang, c.key),
+                float(c.count),
+                metric_link(base, report.filters, "intent", c.key),
+            )
             for c in report.service.top_intents
         ],
         f.count,
@@ -225,7 +242,7 @@ def _gaps(report: Report, lang: str) -> str:
         rows.append(f'<tr><td colspan="4">{escape(text(lang, "no_data"))}</td></tr>')
     head = "".join(f"<th>{escape(text(lang, k))}</th>" for k in ("question", "count", "examples"))
     return (
-        f'<h3>{escape(text(lang, "knowledge_gaps"))}</h3>'
+        f"<h3>{escape(text(lang, 'knowledge_gaps'))}</h3>"
         f'<table id="knowledge-gaps"><tr>{head}<th></th></tr>{"".join(rows)}</table>'
     )
 

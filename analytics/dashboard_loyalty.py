@@ -117,7 +117,8 @@ def _scores_chart(report: Report, lang: str) -> str:
     )
     shown = formula(report.settings, lang)
     formula_html = f"<p><b>{escape(text(lang, 'formula'))}</b>: <code>{escape(shown)}</code></p>"
-    return f"<figure><figcaption>{escape(text(lang, 'loyalty_scores'))}</figcaption>{chart}{formula_html}</figure>"
+    caption = escape(text(lang, "loyalty_scores"))
+    return f"<figure><figcaption>{caption}</figcaption>{chart}{formula_html}</figure>"
 
 
 def _scores_table(report: Report, lang: str) -> str:

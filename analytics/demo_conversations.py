@@ -101,7 +101,12 @@ class ConversationMaker:
         for _ in range(0 if handed else self._exchanges()):
             clock += timedelta(seconds=rng.uniform(20, 400))
             follow = rng.choice(T.FOLLOW_UPS_ZH if lang == "zh" else T.FOLLOW_UPS_EN)
-            add("user", follow, clock, intent="product_question" if "?" in follow or "？" in follow else "other")
+            add(
+                "user",
+                follow,
+                clock,
+                intent="product_question" if "?" in follow or "？" in follow else "other",
+            )
             clock += timedelta(seconds=rng.uniform(1.5, 8))
             add("assistant", _answer(lang, "product").format(product=_title(product, lang)), clock,
                 **self._grounding("product", product, [], "product_question", lang))  # fmt: skip
@@ -114,6 +119,11 @@ class ConversationMaker:
         built.turns = turns
         self._clicks_and_orders(built, cid, contact, shown, clock)
         built.conversation = self._row(cid, contact, start, clock, handed, failed, intent)
+        # A question answered well brings some shoppers back to buy within weeks.
+        if contact.customer_id is not None and not (handed or failed) and rng.random() < 0.12:
+            pick = rng.choice(self.by_category[product.category])
+            later = clock + timedelta(days=rng.uniform(3, 30))
+            built.orders.append((contact.customer_id, later, [pick.sku]))
         return built
 
     def _question(
@@ -126,7 +136,9 @@ class ConversationMaker:
         _, doc, en_q, zh_q = T.INTENTS[intent]
         template = rng.choice(zh_q if lang == "zh" else en_q)
         if "{order}" in template and order is None:
-            template = rng.choice([q for q in (zh_q if lang == "zh" else en_q) if "{order}" not in q] or [template])
+            template = rng.choice(
+                [q for q in (zh_q if lang == "zh" else en_q) if "{order}" not in q] or [template]
+            )
         text = template.format(product=_title(product, lang), order=order or "")
         if intent in ("recommendation", "compare"):
             return text, _answer(lang, "cards"), "cards"
@@ -156,7 +168,9 @@ class ConversationMaker:
             "passages": [],
         }
         if kind == "cards":
-            out["cards"] = [{"sku": p.sku, "title": _title(p, lang), "price": p.price} for p in shown]
+            out["cards"] = [
+                {"sku": p.sku, "title": _title(p, lang), "price": p.price} for p in shown
+            ]
             out["citations"] = [{"ref": f"{p.sku}#price", "text": str(p.price)} for p in shown]
             out["claims"] = [{"kind": "price", "verdict": "supported"} for _ in shown]
         elif kind == "product":
@@ -194,7 +208,11 @@ class ConversationMaker:
             first = (clicked or shown)[0]
             extra = [rng.choice(self.products).sku] if rng.random() < 0.3 else []
             built.orders.append(
-                (contact.customer_id, end + timedelta(hours=rng.uniform(0.2, 24 * 6)), [first.sku, *extra])
+                (
+                    contact.customer_id,
+                    end + timedelta(hours=rng.uniform(0.2, 24 * 6)),
+                    [first.sku, *extra],
+                )
             )
 
     def _row(
@@ -210,7 +228,9 @@ class ConversationMaker:
         csat: int | None = None
         if rng.random() < 0.27:
             good = resolved is not False and not failed and intent != "complaint"
-            csat = rng.choices((5, 4, 3, 2, 1), (50, 30, 10, 6, 4) if good else (8, 12, 25, 30, 25))[0]
+            csat = rng.choices(
+                (5, 4, 3, 2, 1), (50, 30, 10, 6, 4) if good else (8, 12, 25, 30, 25)
+            )[0]
         return {
             "id": cid,
             "channel": contact.channel,
@@ -219,7 +239,11 @@ class ConversationMaker:
             "lang": contact.lang,
             "owner": "closed" if handed else "bot",
             "owner_staff": None,
-            "handoff_reason": ("asked" if intent in ("complaint", "contact_human_agent") else "ungrounded") if handed else "",
+            "handoff_reason": (
+                "asked" if intent in ("complaint", "contact_human_agent") else "ungrounded"
+            )
+            if handed
+            else "",
             "handed_off": handed,
             "resolved": resolved,
             "csat": csat,
@@ -231,7 +255,9 @@ class ConversationMaker:
         }
 
 
-def _turn(cid: str, n: int, role: str, text: str, lang: str, when: datetime, **extra: Any) -> dict[str, Any]:
+def _turn(
+    cid: str, n: int, role: str, text: str, lang: str, when: datetime, **extra: Any
+) -> dict[str, Any]:
     tid = f"{cid}-{n}"
     row: dict[str, Any] = {
         "id": tid, "conversation_id": cid, "message_id": tid, "role": role, "author": "",

@@ -115,7 +115,9 @@ def generate_demo_data(
         for n in itertools.count():
             if counts["conversations"] >= spec.conversations:
                 break
-            if pending and (n % 2 == 0 or counts["conversations"] + len(pending) >= spec.conversations):
+            if pending and (
+                n % 2 == 0 or counts["conversations"] + len(pending) >= spec.conversations
+            ):
                 contact, start, intent = pending.pop()
             else:
                 contact = rng.choices(contacts, chat_weights)[0]
@@ -137,7 +139,9 @@ def generate_demo_data(
             if len(turn_rows) >= batch:
                 _flush(conn, writer, conv_rows, turn_rows, click_rows)
         _flush(conn, writer, conv_rows, turn_rows, click_rows)
-        n_orders, n_items = _insert_orders(conn, writer, rng, catalog, base, extra, clock.end, batch)
+        n_orders, n_items = _insert_orders(
+            conn, writer, rng, catalog, base, extra, clock.end, batch
+        )
     return DemoSummary(len(ids), counts["conversations"], counts["turns"], n_orders, n_items,
                        counts["clicks"])  # fmt: skip
 
@@ -168,7 +172,9 @@ class _Clock:
         self.rng = rng
         self.zone = ZoneInfo(spec.timezone)
         self.first = spec.end - timedelta(days=spec.days - 1)
-        self.end = datetime.combine(spec.end + timedelta(days=1), time(0), self.zone).astimezone(UTC)
+        self.end = datetime.combine(spec.end + timedelta(days=1), time(0), self.zone).astimezone(
+            UTC
+        )
         weights = []
         for d in range(spec.days):
             day = self.first + timedelta(days=d)
@@ -227,7 +233,7 @@ def _contacts(spec: DemoSpec, rng: random.Random, ids: list[int]) -> list[Contac
             "zh" if rng.random() < 0.65 else "en",
         )  # fmt: skip
 
-    known = [person(cid, f"{DEMO_PREFIX}u-{cid}") for cid in ids]
+    known = [person(cid, f"{DEMO_PREFIX}u-{i}") for i, cid in enumerate(ids)]
     return known + [person(None, f"{DEMO_PREFIX}v-{i}") for i in range(spec.visitors)]
 
 
@@ -250,7 +256,9 @@ def _insert_orders(
     batch: int,
 ) -> tuple[int, int]:
     by_sku = {p.sku: p for p in catalog}
-    plan = [(cid, when, oid, []) for cid, orders in sorted(base.items()) for when, oid in orders]
+    plan: list[tuple[int, datetime, str, list[str]]] = [
+        (cid, when, oid, []) for cid, orders in sorted(base.items()) for when, oid in orders
+    ]
     plan += [
         (cid, when, f"{DEMO_PREFIX}a-{i + 1:08d}", skus)
         for i, (cid, when, skus) in enumerate(extra)

@@ -93,7 +93,7 @@ def _scoped(scope: Scope, condition: ColumnElement[bool]) -> Any:
 
 
 def _cohort(scope: Scope, key: str) -> Any:
-    """The first conversations of the customers in the cohort of the week starting `key`."""
+    """Conversations in the week starting `key` of the customers first seen that week."""
     try:
         monday = date.fromisoformat(key)
     except ValueError as exc:

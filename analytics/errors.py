@@ -23,4 +23,6 @@ def translate_db_errors() -> Iterator[None]:
         yield
     except SQLAlchemyError as exc:
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        raise AnalyticsError(f"database error: {lines[0] if lines else type(exc).__name__}") from exc
+        raise AnalyticsError(
+            f"database error: {lines[0] if lines else type(exc).__name__}"
+        ) from exc

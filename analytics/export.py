@@ -19,7 +19,11 @@ CSV_COLUMNS = ("section", "metric", "key", "value", "numerator", "denominator", 
 def to_jsonable(value: Any) -> Any:
     """Dataclasses to dicts, dates to ISO text, rates with their value."""
     if isinstance(value, Rate):
-        return {"numerator": value.numerator, "denominator": value.denominator, "value": value.value}
+        return {
+            "numerator": value.numerator,
+            "denominator": value.denominator,
+            "value": value.value,
+        }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, datetime | date):
@@ -57,9 +61,7 @@ def report_csv(report: Report) -> str:
 def csv_rows(report: Report) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
     for h in headlines(report):
-        rows.append(
-            ("headline", h.name, "", h.value, h.numerator, h.denominator, h.previous)
-        )
+        rows.append(("headline", h.name, "", h.value, h.numerator, h.denominator, h.previous))
     for d in report.daily:
         day = d.day.isoformat()
         rows.append(("daily", "conversations", day, d.conversations, None, None, None))
@@ -82,9 +84,7 @@ def csv_rows(report: Report) -> list[tuple[Any, ...]]:
         rows.append(("repurchase", "others", key, None, s.others_repurchased, s.others, None))
     for co in report.cohorts:
         for k, (share, n) in enumerate(zip(co.retention, co.ordered, strict=True)):
-            rows.append(
-                ("cohorts", f"week_{k}", co.week.isoformat(), share, n, co.customers, None)
-            )
+            rows.append(("cohorts", f"week_{k}", co.week.isoformat(), share, n, co.customers, None))
     for before, after, count in report.rfm_migration.cells:
         rows.append(("rfm_migration", "customers", f"{before}>{after}", count, None, None, None))
     for r in report.loyalty.top:

@@ -1,4 +1,4 @@
-"""What a dashboard or report looks at: local dates, channels, languages, and the instant it is read.
+"""What a dashboard or report looks at: local dates, channels, languages, the reading instant.
 
 Dates are the shop's local calendar days (AnalyticsSettings.timezone); every
 query compares stored timestamps (UTC) with the UTC instants of local midnights
@@ -116,16 +116,15 @@ class Scope:
     def previous(self) -> Scope:
         return Scope(self.filters.previous(), self.settings, self.as_of)
 
-    def with_filters(self, filters: Filters) -> Scope:
-        return Scope(filters, self.settings, self.as_of)
-
     def days(self) -> list[Bucket]:
         """One bucket per local day of the range."""
         zone = self.zone
         out = []
         for offset in range(self.filters.days):
             day = self.filters.start + timedelta(days=offset)
-            out.append(Bucket(day, local_midnight(day, zone), local_midnight(day + timedelta(1), zone)))
+            out.append(
+                Bucket(day, local_midnight(day, zone), local_midnight(day + timedelta(1), zone))
+            )
         return out
 
     def weeks(self, first: date, count: int) -> list[Bucket]:

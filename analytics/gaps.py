@@ -14,6 +14,8 @@ similarity.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, Subquery, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,7 +32,11 @@ LINKED_CONVERSATIONS = 50
 def unanswered_questions(scope: Scope) -> tuple[Subquery, ColumnElement[bool]]:
     """The scope's turns in sequence, and the condition that picks the unanswered questions."""
     t, c = TURN.c, CONVERSATION.c
-    window = {"partition_by": t.conversation_id, "order_by": (t.created_at, t.id)}
+
+    def next_(column: Any) -> Any:
+        """The value of `column` on the conversation's next turn."""
+        return func.lead(column).over(partition_by=t.conversation_id, order_by=(t.created_at, t.id))
+
     sequenced = (
         select(
             t.id,
@@ -40,10 +46,10 @@ def unanswered_questions(scope: Scope) -> tuple[Subquery, ColumnElement[bool]]:
             t.intent,
             t.created_at,
             c.handed_off,
-            func.lead(t.role).over(**window).label("next_role"),
-            func.lead(t.thumbs).over(**window).label("next_thumbs"),
-            func.lead(t.failed_checks).over(**window).label("next_failed"),
-            func.lead(json_length(t.citations)).over(**window).label("next_cites"),
+            next_(t.role).label("next_role"),
+            next_(t.thumbs).label("next_thumbs"),
+            next_(t.failed_checks).label("next_failed"),
+            next_(json_length(t.citations)).label("next_cites"),
         )
         .select_from(TURN.join(CONVERSATION, c.id == t.conversation_id))
         .where(*conversation_conditions(scope), t.role.in_(("user", "assistant", "staff")))

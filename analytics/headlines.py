@@ -45,8 +45,14 @@ class Headline:
         return (change > 0) == (self.better == "up")
 
 
-def _rate(name: str, group: Literal["service", "commerce", "loyalty"], now: Rate,
-          before: Rate | None, better: Better = "up", drilldown: str = "") -> Headline:
+def _rate(
+    name: str,
+    group: Literal["service", "commerce", "loyalty"],
+    now: Rate,
+    before: Rate | None,
+    better: Better = "up",
+    drilldown: str = "",
+) -> Headline:
     return Headline(
         name, group, "rate", better, now.value, before.value if before else None,
         now.numerator, now.denominator, drilldown or name,

@@ -53,15 +53,12 @@ def loyalty(connection: Connection, scope: Scope) -> Loyalty:
     scored = _scored(scope.settings, chatters(scope), min(scope.t1, scope.as_of))
     s = scored.c
     summary = connection.execute(select(func.count(), func.avg(s.score))).one()
-    band = case(
-        *[(s.score < (i + 1) * 100 / BANDS, i) for i in range(BANDS - 1)], else_=BANDS - 1
-    )
+    band = case(*[(s.score < (i + 1) * 100 / BANDS, i) for i in range(BANDS - 1)], else_=BANDS - 1)
     banded = select(band.label("band")).subquery("banded")
-    counts = dict(
-        connection.execute(
-            select(banded.c.band, func.count()).group_by(banded.c.band)
-        ).tuples().all()
-    )
+    counts = {
+        int(r[0]): int(r[1])
+        for r in connection.execute(select(banded.c.band, func.count()).group_by(banded.c.band))
+    }
     rows = connection.execute(
         select(scored, CUSTOMER.c.name)
         .join_from(scored, CUSTOMER, CUSTOMER.c.id == s.customer_id, isouter=True)
@@ -137,9 +134,7 @@ def _score(
     year_s = 365 * 86_400.0
     wr, wf, wm, ws = settings.loyalty_weights
     f_cap, m_cap = float(settings.loyalty_frequency_cap), settings.loyalty_monetary_cap
-    recency = case(
-        (since_s.is_(None), 0.0), (since_s >= year_s, 0.0), else_=1.0 - since_s / year_s
-    )
+    recency = case((since_s.is_(None), 0.0), (since_s >= year_s, 0.0), else_=1.0 - since_s / year_s)
     frequency = case((orders >= f_cap, 1.0), else_=cast(orders, Float) / f_cap)
     monetary = case((spend >= m_cap, 1.0), else_=cast(spend, Float) / m_cap)
     satisfaction = case((csat.is_(None), 0.5), else_=(cast(csat, Float) - 1.0) / 4.0)

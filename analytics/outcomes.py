@@ -77,7 +77,9 @@ def outcomes(connection: Connection, scope: Scope) -> Subquery:
     # A later contact matters up to the longest window after the last activity of
     # any conversation in range, which may itself run past the range's end.
     latest = connection.scalar(
-        select(func.max(c.last_activity_at)).where(c.started_at >= scope.t0, c.started_at < scope.t1)
+        select(func.max(c.last_activity_at)).where(
+            c.started_at >= scope.t0, c.started_at < scope.t1
+        )
     )
     horizon = max(scope.t1, latest or scope.t1) + timedelta(seconds=max(windows_s))
 
@@ -150,6 +152,8 @@ def outcomes(connection: Connection, scope: Scope) -> Subquery:
             flag(or_(automated, a.resolved.is_(True))).label("resolved"),
             (epoch(end) - epoch(a.started_at)).label("duration_s"),
         )
-        .where(a.started_at >= scope.t0, a.started_at < scope.t1, *channel_lang_conditions(scope, a))
+        .where(
+            a.started_at >= scope.t0, a.started_at < scope.t1, *channel_lang_conditions(scope, a)
+        )
         .subquery("outcomes")
     )

@@ -93,7 +93,9 @@ def _chatter_strata(
             func.sum(flag(before)).label("prior"),
             (epoch(ch.c.idx) - epoch(func.max(case((before, o.created_at))))).label("since_s"),
             func.max(
-                flag(and_(o.created_at > ch.c.idx, epoch(o.created_at) <= epoch(ch.c.idx) + window_s))
+                flag(
+                    and_(o.created_at > ch.c.idx, epoch(o.created_at) <= epoch(ch.c.idx) + window_s)
+                )
             ).label("bought"),
         )
         .select_from(ch.outerjoin(ORDER, o.customer_id == ch.c.customer_id))

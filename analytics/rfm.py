@@ -72,7 +72,7 @@ def segment(settings: AnalyticsSettings, since_s: Any, orders: Any) -> ColumnEle
 
 
 def chatter_segments(scope: Scope) -> Any:
-    """Subquery (customer_id, before, after): each chatter's segment at the range's start and end."""
+    """Subquery (customer_id, before, after): each chatter's segment at the range's start, end."""
     ch = chatters(scope)
     end = min(scope.t1, scope.as_of)
     per_customer = (
@@ -102,7 +102,9 @@ def rfm_migration(connection: Connection, scope: Scope) -> Migration:
         )
     ).all()
     cells = tuple(
-        sorted(((r.before, r.after, int(r.n)) for r in rows), key=lambda x: (RANK[x[0]], RANK[x[1]]))
+        sorted(
+            ((r.before, r.after, int(r.n)) for r in rows), key=lambda x: (RANK[x[0]], RANK[x[1]])
+        )
     )
     return Migration(
         segments=SEGMENTS,

@@ -3,9 +3,9 @@
 The indexes live on tables other packages own (conversations, turns, orders);
 they are declared here because only analytics' access paths need them:
 a customer's conversations and orders in time order, a conversation's turns
-of one role in time order, an order's line for one SKU. Declaring them attaches them to the shared metadata, so a
-`create_all` after this import creates them too; `init_analytics_schema`
-adds them to an existing database.
+of one role in time order, an order's line for one SKU. Declaring them
+attaches them to the shared metadata, so a `create_all` after this import
+creates them too; `init_analytics_schema` adds them to an existing database.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from analytics.sql import CONVERSATION, CUSTOMER, ORDER, ORDER_ITEM, TURN
 READ_TABLES = (CUSTOMER, ORDER, ORDER_ITEM, CONVERSATION, TURN)
 
 INDEXES: tuple[Index, ...] = (
-    Index("ix_analytics_conversation_customer", CONVERSATION.c.customer_id, CONVERSATION.c.started_at),
+    Index(
+        "ix_analytics_conversation_customer", CONVERSATION.c.customer_id, CONVERSATION.c.started_at
+    ),
     Index(
         "ix_analytics_turn_conversation_role",
         TURN.c.conversation_id,

@@ -126,9 +126,11 @@ def first_response_values(scope: Scope) -> Any:
         )
         .scalar_subquery()
     )
-    timed = select(firsts.c.id, (epoch(replied) - epoch(firsts.c.asked)).label("v")).where(
-        firsts.c.asked.is_not(None)
-    ).subquery("timed")
+    timed = (
+        select(firsts.c.id, (epoch(replied) - epoch(firsts.c.asked)).label("v"))
+        .where(firsts.c.asked.is_not(None))
+        .subquery("timed")
+    )
     return select(timed).where(timed.c.v.is_not(None)).subquery("first_reply")
 
 
@@ -152,8 +154,7 @@ def top_intents(connection: Connection, scope: Scope, conversations: int) -> tup
         .limit(scope.settings.top_n)
     ).all()
     return tuple(
-        Count(r.intent, int(r.n), int(r.n) / conversations if conversations else None)
-        for r in rows
+        Count(r.intent, int(r.n), int(r.n) / conversations if conversations else None) for r in rows
     )
 
 

@@ -50,7 +50,10 @@ def group_similar(texts: Sequence[str], threshold: float) -> list[list[int]]:
     for leader in order:
         if leader in grouped:
             continue
-        members = [leader, *sorted(j for j in neighbours[leader] if j not in grouped and j != leader)]
+        members = [
+            leader,
+            *sorted(j for j in neighbours[leader] if j not in grouped and j != leader),
+        ]
         grouped.update(members)
         groups.append(members)
     groups.sort(key=lambda g: (-len(g), g[0]))

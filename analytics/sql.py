@@ -46,8 +46,6 @@ CUSTOMER: Table = SQLModel.metadata.tables["customer"]
 ORDER: Table = SQLModel.metadata.tables["order"]
 ORDER_ITEM: Table = SQLModel.metadata.tables["orderitem"]
 
-DAY_S = 86_400
-
 
 class epoch(FunctionElement[float]):
     """Seconds since 1970-01-01 UTC of a timestamp column, as a float."""
@@ -67,7 +65,9 @@ def _epoch_sqlite(element: epoch, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(epoch, "postgresql")
 def _epoch_postgresql(element: epoch, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
+    return (
+        f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
+    )
 
 
 def seconds(at: datetime) -> float:
@@ -187,7 +187,7 @@ def _json_elements(dialect: str, column: Any) -> Any:
 
 def _json_field(dialect: str, element: Any, key: str) -> ColumnElement[str]:
     if dialect == "postgresql":
-        return element.c.value.op("->>")(literal(key))  # type: ignore[no-any-return]
+        return element.c.value.op("->>")(literal(key))
     return func.json_extract(element.c.value, f"$.{key}")
 
 
@@ -218,13 +218,6 @@ def _before_hash(dialect: str, ref: ColumnElement[str]) -> ColumnElement[str]:
 def json_length(column: Any) -> ColumnElement[int]:
     """Elements in a JSON array column (json_array_length in SQLite and PostgreSQL)."""
     return func.coalesce(func.json_array_length(column), 0)
-
-
-def ratio(numerator: float | int | None, denominator: float | int | None) -> float | None:
-    """numerator / denominator, or None when there is nothing to divide by."""
-    if not denominator:
-        return None
-    return float(numerator or 0) / float(denominator)
 
 
 def as_int(value: Any) -> int:

@@ -85,9 +85,7 @@ def line_chart(
 
     parts = [_legend(series, left, 16)]
     for t in ticks:
-        parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#e2e8f0"/>'
-        )
+        parts.append(_gridline(left, width - right, y(t)))
         parts.append(_text(left - 6, y(t) + 4, fmt(t), "end"))
     for i in _label_positions(n):
         parts.append(_text(x(i), height - bottom + 16, x_labels[i], "middle"))
@@ -100,8 +98,9 @@ def line_chart(
                 runs[-1].append(f"{x(i):.1f},{y(v):.1f}")
         for run in runs:
             if len(run) > 1:
+                points = " ".join(run)
                 parts.append(
-                    f'<polyline fill="none" stroke="{s.color}" stroke-width="2" points="{" ".join(run)}"/>'
+                    f'<polyline fill="none" stroke="{s.color}" stroke-width="2" points="{points}"/>'
                 )
         for i, v in enumerate(s.values):
             if v is None:
@@ -150,9 +149,10 @@ def column_chart(
                 continue
             h = plot_h * v / high
             bx = left + slot * i + (slot - bar) / 2
+            tip = escape(f"{x_labels[i]} · {s.name}: {fmt(v)}")
             marks.append(
                 f'<rect x="{bx:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                f'fill="{s.color}"><title>{escape(f"{x_labels[i]} · {s.name}: {fmt(v)}")}</title></rect>'
+                f'fill="{s.color}"><title>{tip}</title></rect>'
             )
         if marks:
             parts.append(_a(links[i] if links else None, "".join(marks)))
@@ -177,8 +177,8 @@ def bar_chart(
         y = top + i * row
         w = plot_w * value / high
         bar = (
-            f'<rect x="{label_w}" y="{y + 4}" width="{max(w, 1):.1f}" height="{row - 8}" fill="{color}">'
-            f"<title>{escape(f'{label}: {fmt(value)}')}</title></rect>"
+            f'<rect x="{label_w}" y="{y + 4}" width="{max(w, 1):.1f}" height="{row - 8}" '
+            f'fill="{color}"><title>{escape(f"{label}: {fmt(value)}")}</title></rect>'
         )
         parts.append(_text(label_w - 8, y + row / 2 + 4, _clip(label, 26), "end"))
         parts.append(_a(link, bar))
@@ -215,15 +215,18 @@ def heatmap(
             x = label_w + j * cell_w
             if v is None:
                 parts.append(
-                    f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 2:.1f}" height="{row - 2}" fill="#f8fafc"/>'
+                    f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 2:.1f}" height="{row - 2}" '
+                    'fill="#f8fafc"/>'
                 )
                 continue
             alpha = 0.08 + 0.92 * (v / high)
             ink = "#fff" if alpha > 0.55 else INK
+            tip = escape(f"{label} · {col_labels[j]}: {fmt(v)}")
             parts.append(
                 f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 2:.1f}" height="{row - 2}" '
-                f'fill="{PALETTE[0]}" fill-opacity="{alpha:.2f}"><title>{escape(f"{label} · {col_labels[j]}: {fmt(v)}")}</title></rect>'
-                f'<text x="{x + cell_w / 2 - 1:.1f}" y="{y + 16}" text-anchor="middle" fill="{ink}">{escape(fmt(v))}</text>'
+                f'fill="{PALETTE[0]}" fill-opacity="{alpha:.2f}"><title>{tip}</title></rect>'
+                f'<text x="{x + cell_w / 2 - 1:.1f}" y="{y + 16}" text-anchor="middle" '
+                f'fill="{ink}">{escape(fmt(v))}</text>'
             )
     return _svg(width, height, title, "".join(parts))
 
@@ -299,6 +302,10 @@ def flow_chart(
         parts.append(_a(links(a, b) if links else None, band))
     height = head + band_h + (gap + 14) * len(used) + 8
     return _svg(width, int(height), title, "".join(parts))
+
+
+def _gridline(x0: float, x1: float, y: float) -> str:
+    return f'<line x1="{x0}" x2="{x1}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>'
 
 
 def _legend(series: Sequence[Series], x: float, y: float) -> str:

@@ -121,7 +121,7 @@ def measure(engine: Engine, repeat: int) -> dict[str, dict[str, float]]:
     times: dict[str, list[float]] = {name: [] for name in QUERIES}
     times["page"] = []
     with engine.connect() as conn:
-        for name, query in QUERIES.items():  # warm-up: caches, statement compilation
+        for query in QUERIES.values():  # warm-up: caches, statement compilation
             query(conn, scopes[0])
         for i in range(repeat):
             scope = scopes[i % len(scopes)]

@@ -125,11 +125,11 @@ async def _drain(engine: TransformersEngine, question: str, params: GenerationPa
         pass
 
 
-def load_engine(args: argparse.Namespace) -> TransformersEngine:
+def load_engine(args: argparse.Namespace, scratch: Path) -> TransformersEngine:
     if args.tiny:
         from dialogue.lm.tiny import build_tiny_chat_model
 
-        model_dir = build_tiny_chat_model(Path(tempfile.mkdtemp(prefix="kefu-lm-bench-")))
+        model_dir = build_tiny_chat_model(scratch / "tiny")
         name = "tiny-random-qwen2"
     else:
         settings = DialogueSettings()
@@ -171,7 +171,8 @@ async def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    engine = load_engine(args)
+    with tempfile.TemporaryDirectory(prefix="kefu-lm-bench-") as scratch:
+        engine = load_engine(args, Path(scratch))  # the weights are in memory once loaded
     print(
         f"model {engine.name} on {engine.device}, {torch.get_num_threads()} torch threads, "
         f"loaded in {time.perf_counter() - started:.1f} s; {len(QUESTIONS)} conversations x "

@@ -19,36 +19,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
+import multiprocessing
 import statistics
 import sys
 import time
-from collections import defaultdict
-from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import httpx
 
+from bench.telegram_load import drive_users, problems
 from bot.telegram.gateway import build_telegram
 from bot.telegram.settings import TelegramSettings
-from tests.telegram.harness import (
-    ChatUser,
-    Emulator,
-    answers,
-    emulator_missing,
-    emulator_stats,
-    new_token,
-)
+from tests.telegram.harness import Emulator, emulator_missing, emulator_stats, new_token
 from tests.telegram.scripted import ScriptedShop
-
-FIRST_CHAT = 100_000
-
-
-def question(index: int) -> str:
-    if index % 3 == 0:
-        return f"#{index} recommend something similar to the earbuds"
-    return f"#{index} how much are the earbuds?"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -56,36 +41,6 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-class AnswerWatch:
-    """One poller for all chats: which tagged answers each chat has received."""
-
-    def __init__(self, http: httpx.AsyncClient, token: str) -> None:
-        self.http = http
-        self.token = token
-        self.seen: dict[int, set[str]] = defaultdict(set)
-        self.changed = asyncio.Event()
-        self.messages: list[dict[str, Any]] = []
-
-    async def run(self, every_s: float = 0.25) -> None:
-        while True:
-            response = await self.http.post("/_kefu/botMessages", json={"token": self.token})
-            self.messages = response.json()["result"]
-            for message in answers(self.messages):
-                tag = message.get("text", "").split(" ", 1)[0]
-                self.seen[message["chat"]["id"]].add(tag)
-            self.changed.set()
-            self.changed.clear()
-            await asyncio.sleep(every_s)
-
-    async def wait(self, chat_id: int, tag: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while f"({tag})" not in self.seen[chat_id]:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"chat {chat_id}: no answer to {tag}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), 1.0)
 
 
 async def watch_loop_lag(lags: list[float], every_s: float = 0.05) -> None:
@@ -96,62 +51,37 @@ async def watch_loop_lag(lags: list[float], every_s: float = 0.05) -> None:
         lags.append(time.perf_counter() - started - every_s)
 
 
-async def user_session(
-    user: ChatUser, watch: AnswerWatch, messages: int, latencies: list[float]
-) -> None:
-    for index in range(1, messages + 1):
-        sent = time.monotonic()
-        await user.send(question(index))
-        await watch.wait(user.chat_id, f"#{index}", timeout=300)
-        latencies.append(time.monotonic() - sent)
-
-
-def doubles(all_messages: list[dict[str, Any]], users: int, messages: int) -> Iterator[str]:
-    """Every (chat, tag) answered exactly once; exactly the expected cards per chat."""
-    per_chat: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for message in all_messages:
-        per_chat[message["chat"]["id"]].append(message)
-    # a product question gets its product's card, a request for recommendations two
-    cards_each = sum(2 if i % 3 == 0 else 1 for i in range(1, messages + 1))
-    for chat in range(FIRST_CHAT, FIRST_CHAT + users):
-        sent = per_chat.get(chat, [])
-        tags = [m["text"].split(" ", 1)[0] for m in answers(sent)]
-        expected = [f"(#{i})" for i in range(1, messages + 1)]
-        if sorted(tags) != sorted(expected):
-            yield f"chat {chat}: answers {tags}, expected {expected}"
-        if len(sent) != messages + cards_each:
-            yield f"chat {chat}: {len(sent)} messages, expected {messages + cards_each}"
-
-
 async def main(users: int, messages: int, delay: float) -> dict[str, Any]:
     emulator = Emulator(limits=True)
     token = new_token()
     settings = TelegramSettings(
-        _env_file=None, telegram_token=token, telegram_api_url=emulator.url,
-        telegram_webhook_url="", redis_url="", public_url="https://shop.example",
+        _env_file=None,
+        telegram_token=token,
+        telegram_api_url=emulator.url,
+        telegram_webhook_url="",
+        redis_url="",
+        public_url="https://shop.example",
     )
     gateway = build_telegram(ScriptedShop(delay=delay), settings=settings)
     lags: list[float] = []
-    latencies: list[float] = []
     try:
         await gateway.start()
-        async with httpx.AsyncClient(base_url=emulator.url, timeout=60,
-                                     limits=httpx.Limits(max_connections=200)) as http:
-            watch = AnswerWatch(http, token)
-            background = [asyncio.create_task(watch.run()),
-                          asyncio.create_task(watch_loop_lag(lags))]
-            people = [ChatUser(http, token, FIRST_CHAT + n) for n in range(users)]
-            started = time.monotonic()
-            await asyncio.gather(*(user_session(p, watch, messages, latencies) for p in people))
-            elapsed = time.monotonic() - started
-            # let the last answers' cards out, then give a late double time to show up
-            await gateway.services.in_flight.wait_idle(60)
-            await gateway.outbox.drain(60)
-            await asyncio.sleep(3)
-            final = (await http.post("/_kefu/botMessages", json={"token": token})).json()
-            for task in background:
-                task.cancel()
-        problems = list(doubles(final["result"], users, messages))
+        lag_watch = asyncio.create_task(watch_loop_lag(lags))
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            load = asyncio.get_running_loop().run_in_executor(
+                pool, drive_users, emulator.url, token, users, messages
+            )
+            driven = await load
+        lag_watch.cancel()
+        latencies, elapsed = driven["latencies"], driven["elapsed"]
+        # let the last answers' cards out, then give a late double time to show up
+        await gateway.services.in_flight.wait_idle(60)
+        await gateway.outbox.drain(60)
+        await asyncio.sleep(3)
+        async with httpx.AsyncClient(base_url=emulator.url, timeout=60) as http:
+            response = await http.post("/_kefu/botMessages", json={"token": token})
+            final = response.json()
+        found = list(problems(final["result"], users, messages))
         stats = gateway.outbox.stats()
         flood = await emulator_stats(emulator.url, token)
     finally:
@@ -163,8 +93,8 @@ async def main(users: int, messages: int, delay: float) -> dict[str, Any]:
         "messages_each": messages,
         "updates": users * messages,
         "answered": len(latencies),
-        "problems": problems[:10],
-        "doubles_or_missing": len(problems),
+        "problems": found[:10],
+        "doubles_or_missing": len(found),
         "emulator_429s": len(flood["tooManyRequests"]),
         "outbox_429s": stats.rate_limited,
         "telegram_requests": stats.sent,

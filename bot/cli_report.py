@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, date, datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -44,7 +44,7 @@ demo_app = typer.Typer(
 )
 
 
-class ReportFormat(str, Enum):
+class ReportFormat(StrEnum):
     html = "html"
     csv = "csv"
     json = "json"
@@ -52,18 +52,26 @@ class ReportFormat(str, Enum):
 
 def report_command(
     start: Annotated[
-        str | None, typer.Option("--from", help="First local day, YYYY-MM-DD (default: 29 days before --to).")
+        str | None,
+        typer.Option("--from", help="First local day, YYYY-MM-DD (default: 29 days before --to)."),
     ] = None,
     end: Annotated[
         str | None, typer.Option("--to", help="Last local day, YYYY-MM-DD (default: today).")
     ] = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="html, csv or json.")] = ReportFormat.html,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", help="html, csv or json.")
+    ] = ReportFormat.html,
     out: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
-    channel: Annotated[list[str] | None, typer.Option("--channel", help="Only this channel (repeatable).")] = None,
-    lang: Annotated[list[str] | None, typer.Option("--lang", help="Only this language (repeatable).")] = None,
+    channel: Annotated[
+        list[str] | None, typer.Option("--channel", help="Only this channel (repeatable).")
+    ] = None,
+    lang: Annotated[
+        list[str] | None, typer.Option("--lang", help="Only this language (repeatable).")
+    ] = None,
     ui: Annotated[str, typer.Option("--ui", help="Language of the HTML report: en or zh.")] = "en",
     timezone: Annotated[
-        str | None, typer.Option("--timezone", help="Shop time zone (default: KEFU_ANALYTICS_TIMEZONE).")
+        str | None,
+        typer.Option("--timezone", help="Shop time zone (default: KEFU_ANALYTICS_TIMEZONE)."),
     ] = None,
 ) -> None:
     """Write the dashboard's figures for a date range as HTML (with charts), CSV or JSON."""
@@ -100,7 +108,9 @@ def report_command(
 def generate_command(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same data.")] = 7,
     days: Annotated[int, typer.Option(help="How many days of history.")] = 180,
-    end: Annotated[str | None, typer.Option("--end", help="Last day with data (default: today).")] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Last day with data (default: today).")
+    ] = None,
     customers: Annotated[int, typer.Option(help="Demo customers.")] = 400,
     conversations: Annotated[int, typer.Option(help="Conversations.")] = 3000,
     orders: Annotated[int, typer.Option(help="Orders, about (assisted ones come on top).")] = 2400,

@@ -24,7 +24,8 @@ class DialogueSettings(BaseSettings):
     lm_model: str = "packaged:qwen2.5-coder-0.5b-instruct"
     # "auto" picks CUDA when available, else CPU.
     lm_device: str = "auto"
-    # "auto": bfloat16 on CUDA, float32 on CPU; or "float32", "bfloat16", "float16".
+    # "auto": bfloat16 on CUDA and on CPUs with bfloat16 units (AVX512-BF16, AMX), else
+    # float32; or "float32", "bfloat16", "float16".
     lm_dtype: str = "auto"
     # Most conversations decoded together in one batch by the in-process engine.
     lm_max_batch: int = Field(default=8, ge=1)

@@ -22,9 +22,12 @@ from retrieval.types import Passage
 
 # Bump when the passages made from the same rows change: stored indexes are rebuilt.
 PASSAGE_FORMAT = 1
-# Longer texts are cut at sentence ends into chunks of about this many characters:
-# an embedding of a whole page says little about any one sentence of it.
+# A long description is cut at sentence ends into chunks of about this many
+# characters: an embedding of a whole page says little about any one sentence.
 CHUNK_CHARS = 800
+# Catalog passages (bullets, reviews, answers) are the shop's own units and stay
+# whole unless they run past what the embedder reads (about 512 tokens).
+PASSAGE_CHUNK_CHARS = 2000
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*")
 
 
@@ -74,8 +77,8 @@ def product_passages(product: Product, extra: Sequence[ProductPassage] = ()) -> 
     seen: set[str] = set()
     out: list[Passage] = []
 
-    def add(field: str, text: str, lang: str) -> None:
-        for piece in chunk_text(text):
+    def add(field: str, text: str, lang: str, limit: int = CHUNK_CHARS) -> None:
+        for piece in chunk_text(text, limit):
             piece_lang = (lang or detect_lang(piece)).lower()
             pid = f"{product.sku}:{field}:{piece_lang}:{_digest(piece)}"
             if pid in seen:
@@ -99,7 +102,8 @@ def product_passages(product: Product, extra: Sequence[ProductPassage] = ()) -> 
     for field, text, lang in _product_fields(product):
         add(field, text, lang)
     for passage in sorted(extra, key=lambda p: p.position):
-        add(passage.source or "passage", passage.text, passage.lang or product.lang)
+        add(passage.source or "passage", passage.text, passage.lang or product.lang,
+            PASSAGE_CHUNK_CHARS)
     return out
 
 

@@ -35,6 +35,7 @@ from bot.telegram.services import DraftSupport, FeedbackSink, OrderLinks, Telegr
 from bot.telegram.settings import TelegramSettings
 from bot.telegram.staff import deliver_staff_message
 from bot.telegram.texts import LANGS
+from bot.telegram.warmup import warm_up
 from bot.telegram.webhook import WebhookEndpoint, mount_webhook
 from dialogue.types import DialogueManager
 
@@ -102,6 +103,7 @@ class TelegramGateway:
 
     async def start(self) -> None:
         """Begin receiving updates: setWebhook in webhook mode, else a long-polling task."""
+        await asyncio.to_thread(warm_up)
         await self._set_commands()
         if self.settings.webhook_mode:
             if self.webhook is None:
@@ -122,6 +124,7 @@ class TelegramGateway:
                 close_bot_session=False,
             )
         )
+        self._polling.add_done_callback(_polling_ended)
         log.info("telegram long polling started")
 
     async def stop(self) -> None:
@@ -167,6 +170,11 @@ class TelegramGateway:
                     language_code=None if lang == "en" else lang,
                 )
             )
+
+
+def _polling_ended(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("telegram long polling stopped", exc_info=task.exception())
 
 
 def build_telegram(

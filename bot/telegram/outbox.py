@@ -243,6 +243,9 @@ class Outbox:
             return False
         except TelegramAPIError as exc:
             return self._fail(job, lane, exc)
+        except Exception as exc:  # a malformed request, a bug: fail this one, keep the lane going
+            log.exception("sending %s to chat %s failed", type(job.method).__name__, job.chat_id)
+            return self._fail(job, lane, exc)
         finally:
             job.in_flight = False
             self._window.release()

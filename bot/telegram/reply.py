@@ -43,7 +43,15 @@ from bot.telegram.render import (
 )
 from bot.telegram.services import TelegramServices
 from bot.telegram.texts import text
-from dialogue.types import Answer, AnswerEvent, CardsOut, Citation, ProductCard, SentenceOut
+from dialogue.types import (
+    Answer,
+    AnswerEvent,
+    CardsOut,
+    Citation,
+    ProductCard,
+    SentenceOut,
+    Typing,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +61,10 @@ _IN_PROGRESS = " …"
 
 
 class TypingKeeper:
-    """Sends "typing" now and every `interval_s` until stopped; failures are ignored."""
+    """Sends "typing" now and every `interval_s` until stopped; failures are ignored.
+
+    Chat actions are not messages: they bypass the outbox's queues and limits.
+    """
 
     def __init__(self, outbox: Outbox, chat_id: int, interval_s: float) -> None:
         self.outbox = outbox
@@ -62,7 +73,8 @@ class TypingKeeper:
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
         while True:
@@ -122,9 +134,8 @@ class AnswerStream:
     async def run(self, events: AsyncIterator[AnswerEvent], on_answer: FinishHook) -> Answer | None:
         """Show the turn; the final Answer, or None when the turn failed (an apology is sent)."""
         typing = TypingKeeper(self.outbox, self.chat_id, self.settings.telegram_typing_interval_s)
-        typing.start()
         try:
-            answer = await self._consume(events)
+            answer = await self._consume(events, typing)
             if answer is None:
                 chunks, keyboard = self._chunks(text("apology", self.lang), ()), None
             else:
@@ -144,10 +155,16 @@ class AnswerStream:
             await self._stop_pump()
             await typing.stop()
 
-    async def _consume(self, events: AsyncIterator[AnswerEvent]) -> Answer | None:
+    async def _consume(
+        self, events: AsyncIterator[AnswerEvent], typing: TypingKeeper
+    ) -> Answer | None:
         try:
             async with asyncio.timeout(self.settings.telegram_turn_timeout_s):
                 async for event in events:
+                    if isinstance(event, Typing | SentenceOut):
+                        # an answer is being made (a silent turn, staff owning the
+                        # conversation, shows no "typing…")
+                        typing.start()
                     if isinstance(event, SentenceOut):
                         self._add(event)
                     elif isinstance(event, CardsOut):

@@ -9,7 +9,13 @@ from bot.telegram.render import answer_keyboard
 from bot.telegram.reply import AnswerStream
 from bot.telegram.services import TelegramServices
 from dialogue.types import Answer, UserTurn
-from dialogue.understand.intents import ORDER_INTENTS
+
+# The intents whose answer needs the shopper's orders: dialogue.understand.intents.ORDER_INTENTS
+# (copied, as importing that package loads the intent classifier and scikit-learn).
+ORDER_INTENTS = frozenset(
+    {"cancel_order", "change_order", "track_order", "delivery_period", "get_refund",
+     "track_refund", "change_shipping_address", "check_invoice", "get_invoice"}
+)  # fmt: skip
 
 
 async def answer_turn(

@@ -42,6 +42,9 @@ class WebhookEndpoint:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             return JSONResponse({"ok": False, "error": "bad secret token"}, status_code=401)
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > _MAX_BODY:
+            return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
         body = await request.body()
         if len(body) > _MAX_BODY:
             return JSONResponse({"ok": False, "error": "too large"}, status_code=413)

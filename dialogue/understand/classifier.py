@@ -191,7 +191,15 @@ class IntentClassifier:
                     model = pickle.load(fh)
                 if isinstance(model, _Model):
                     return cls(model, embedder, min_confidence)
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError) as exc:
+            except (
+                OSError,
+                pickle.UnpicklingError,
+                EOFError,
+                AttributeError,
+                ImportError,
+                TypeError,
+                ValueError,
+            ) as exc:
                 # a cache from another version or a torn write: retrain below
                 log.warning("intent model cache %s unreadable (%s); retraining", path, exc)
         classifier = cls.train(examples, embedder, min_confidence=min_confidence)

@@ -178,7 +178,7 @@ def _attach(
         return None  # "5G", "4K", "3D": a code, read as a whole token elsewhere
     if kind == "arabic" and re.search(r"[a-z]-$", folded[max(0, start - 2) : start]):
         return None  # "A-1001", "width-16": a code, read as a whole token elsewhere
-    if kind == "zh" and not dimension and not _zh_numeral_stands(folded, start, end, value):
+    if kind == "zh" and not dimension and not _zh_numeral_stands(folded, start, end):
         return None
     if kind.startswith("en:") and not dimension and kind[3:] == "one":
         return None  # "the red one": a pronoun, not a number
@@ -208,13 +208,13 @@ def _unit_at(narrowed: str, folded: str, pos: int) -> tuple[str, int] | None:
     return None
 
 
-def _zh_numeral_stands(folded: str, start: int, end: int, value: float) -> bool:
+def _zh_numeral_stands(folded: str, start: int, end: int) -> bool:
     """Whether a Chinese numeral without unit is a number (三种颜色) or part of a word (三星)."""
     raw = folded[start:end]
     cue = _ZH_CUE_RE.search(folded, max(0, start - 6), start) is not None
     nxt = folded[end : end + 1]
     if nxt in ZH_CLASSIFIERS:
-        return cue or not (value == 1 and nxt in _ARTICLE_CLASSIFIERS)
+        return cue or not (raw == "一" and nxt in _ARTICLE_CLASSIFIERS)
     if cue:
         return True
     return len(raw) >= 2  # 三十, 二〇二六: a number even without a unit

@@ -116,10 +116,16 @@ class ShopBuilder:
         )
         return tid
 
-    def exchange(self, conversation: str, when: datetime, reply_after_s: int = 10, **kw: Any) -> None:
+    def exchange(
+        self, conversation: str, when: datetime, reply_after_s: int = 10, **kw: Any
+    ) -> None:
         """A shopper question and the assistant's answer `reply_after_s` later."""
-        self.turn(conversation, when, "user", kw.pop("text", "question"), intent=kw.pop("intent", ""))
-        self.turn(conversation, when + timedelta(seconds=reply_after_s), "assistant", "answer", **kw)
+        self.turn(
+            conversation, when, "user", kw.pop("text", "question"), intent=kw.pop("intent", "")
+        )
+        self.turn(
+            conversation, when + timedelta(seconds=reply_after_s), "assistant", "answer", **kw
+        )
 
     def order(
         self, oid: str, customer: int, when: datetime, items: list[tuple[str, int, float]]

@@ -15,7 +15,7 @@ def service_shop() -> ShopBuilder:
     B  c2 web zh  Mar 3 09:00-09:02  failed check + thumbs down; c2 back at 20:00 get_refund
     C  c2 tg  zh  Mar 3 20:00-20:30  handed off, closed resolved by staff, CSAT 2 get_refund, other
     D  c3 web en  Mar 5 23:50-Mar 6 00:20 (spans midnight), CSAT 4              product_question
-    F  v1 web en  Mar 7 12:00-12:01  visitor, no customer                       greeting, delivery_options
+    F  v1 web en  Mar 7 12:00-12:01  visitor, no customer              greeting, delivery_options
     E  c3 web en  Mar 8 10:00-10:03                                             product_question
     G  c4 web en  Mar 8 22:00-22:05  (its 24 h window is open at Mar 9 12:00)   track_order
     H  c5 web en  Mar 1 10:00        before the range

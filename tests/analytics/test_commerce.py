@@ -25,7 +25,9 @@ def shop() -> ShopBuilder:
         b.customer(cid)
     b.conversation("P1", at(2, 10), customer=1)
     b.turn("P1", at(2, 10), "user", "gift ideas", intent="recommendation")
-    b.turn("P1", at(2, 10, 1), "assistant", "these", cards=["S1", "S2"], cites=["S3#price", "faq.md#h"])
+    b.turn(
+        "P1", at(2, 10, 1), "assistant", "these", cards=["S1", "S2"], cites=["S3#price", "faq.md#h"]
+    )
     b.click("P1", "S1", at(2, 10, 2))
     b.click("P1", "S1", at(2, 10, 3))  # clicked twice: one clicked pair
     b.conversation("P2", at(26, month=2), customer=2, channel="telegram")

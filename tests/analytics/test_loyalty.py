@@ -160,7 +160,7 @@ def test_loyalty_scores_of_chatters(db: Engine) -> None:
     c4 = expected_score(1.5, 2, 200, None)  # Dec 20 and Mar 7
     c2 = expected_score(2.5, 1, 250, None)
     c8 = expected_score(31.5, 1, 100, None)
-    c3 = expected_score(128.5, 2, 200, None)
+    c3 = expected_score(127.5, 2, 200, None)  # Nov 1 12:00
     c6 = expected_score(463.5, 0, 0, None)  # its only order is over a year old
     expected = sorted([c1, c2, c3, c4, c5, c6, c8], reverse=True)
     assert scores.customers == 7

@@ -1,4 +1,4 @@
-"""Service metrics on the hand-built shop of datasets.service_shop; expected values counted by hand."""
+"""Service metrics on the hand-built shop of datasets.service_shop, counted by hand."""
 
 from __future__ import annotations
 
@@ -66,8 +66,12 @@ def test_every_service_metric_on_the_hand_built_shop(db: Engine) -> None:
 def test_channel_and_language_filters(db: Engine) -> None:
     service_shop().write(db)
     with db.connect() as conn:
-        telegram = service_metrics(conn, scope(Filters(date(2026, 3, 2), date(2026, 3, 8), ("telegram",))))
-        chinese = service_metrics(conn, scope(Filters(date(2026, 3, 2), date(2026, 3, 8), langs=("zh",))))
+        telegram = service_metrics(
+            conn, scope(Filters(date(2026, 3, 2), date(2026, 3, 8), ("telegram",)))
+        )
+        chinese = service_metrics(
+            conn, scope(Filters(date(2026, 3, 2), date(2026, 3, 8), langs=("zh",)))
+        )
     assert telegram.conversations == 1
     assert telegram.handoff == Rate(1, 1)
     assert telegram.automated_resolution == Rate(0, 1)

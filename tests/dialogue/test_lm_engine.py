@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoTokenizer
 
 from dialogue.lm.errors import ModelNotAvailable, PromptTooLong
 from dialogue.lm.transformers_engine import TransformersEngine, _Detokenizer
-from dialogue.lm.types import ChatMessage, GenerationParams
+from dialogue.lm.types import GenerationParams
+from tests.dialogue.lm_reference import chat, reference_replies
 
 PROMPTS = [
     "hello, where is my order?",
@@ -21,33 +21,6 @@ PROMPTS = [
     "这件外套防水吗",
 ]
 GREEDY = GenerationParams(max_new_tokens=24)
-
-
-def chat(text: str) -> list[ChatMessage]:
-    return [ChatMessage("system", "You are a shop assistant."), ChatMessage("user", text)]
-
-
-def reference_replies(model_dir: Path, prompts: list[str], max_new_tokens: int) -> list[str]:
-    """One plain `generate` call per prompt, greedy, one after another."""
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
-    eos = tokenizer.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"])
-    replies = []
-    for text in prompts:
-        messages = [{"role": m.role, "content": m.content} for m in chat(text)]
-        ids = tokenizer.apply_chat_template(
-            messages, add_generation_prompt=True, tokenize=True, return_dict=False
-        )
-        out = model.generate(
-            torch.tensor([ids]),
-            max_new_tokens=max_new_tokens,
-            do_sample=False,
-            eos_token_id=eos,
-            pad_token_id=eos[1],
-        )
-        new = [t for t in out[0, len(ids) :].tolist() if t not in eos]
-        replies.append(tokenizer.decode(new, skip_special_tokens=True))
-    return replies
 
 
 async def collect(engine: TransformersEngine, text: str, params: GenerationParams) -> str:
@@ -201,3 +174,15 @@ def test_chinese_text_streams_without_broken_characters(tiny_lm_dir: Path) -> No
 def test_loading_a_directory_without_a_model_fails_clearly(tmp_path: Path) -> None:
     with pytest.raises(ModelNotAvailable, match="cannot load"):
         TransformersEngine.load(tmp_path, device="cpu")
+
+
+def test_dtype_choices() -> None:
+    import torch
+
+    from dialogue.lm.transformers_engine import _pick_dtype
+
+    cpu = torch.device("cpu")
+    assert _pick_dtype("float32", cpu) == torch.float32
+    assert _pick_dtype("auto", cpu) in (torch.float32, torch.bfloat16)
+    with pytest.raises(ModelNotAvailable, match="unknown dtype"):
+        _pick_dtype("int3", cpu)

@@ -13,8 +13,8 @@ import pytest
 from dialogue.lm.errors import LMError, ModelProtocolError, ModelServerUnavailable
 from dialogue.lm.openai_client import OpenAIChatClient, estimate_tokens
 from dialogue.lm.types import ChatMessage, GenerationParams
+from tests.dialogue.lm_reference import chat, reference_replies
 from tests.dialogue.lm_servers import CannedServer, chunk, free_port, plain, sse
-from tests.dialogue.test_lm_engine import chat, reference_replies
 
 HELLO = [ChatMessage("user", "hello")]
 

@@ -103,7 +103,7 @@ async def test_human_hands_off_and_the_bot_stays_silent_until_reset(bot_env: Bot
     user = bot_env.user(1004)
     await user.send("/human")
     messages = await user.wait_for(lambda ms: any("colleague" in body_of(m) for m in ms))
-    assert bot_env.shop.turns[-1].text == "I'd like to talk to a person, please."
+    assert bot_env.shop.turns[-1].text == "I'd like to talk to a human agent, please."
     await user.send("hello? how much are the earbuds?")
     await user.stays_quiet(2.0, known=len(messages))
     assert bot_env.shop.turns[-1].conversation_id == "tg:1004"  # logged for the staff
@@ -212,3 +212,22 @@ async def _conversation(user: ChatUser, prompts: list[str], replies: list[str]) 
         await user.wait_for(asked, what=prompt)
         if index < len(replies):
             await user.send(replies[index])
+
+
+async def test_unknown_commands_get_help_and_pictures_a_request_for_text(bot_env: BotEnv) -> None:
+    user = bot_env.user(1008)
+    await user.send("/frobnicate")
+    await user.wait_for(lambda ms: len(ms) == 1 and "/human" in ms[0]["text"], what="help")
+    photo = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]
+    await user.http.post(
+        "/sendMessage",
+        json={
+            "botToken": user.token,
+            "from": {"id": 1008, "is_bot": False, "first_name": "Li"},
+            "chat": {"id": 1008, "type": "private"},
+            "date": int(time.time()),
+            "photo": photo,
+        },
+    )
+    await user.wait_for(lambda ms: len(ms) == 2 and "only read text" in ms[1]["text"])
+    assert not bot_env.shop.turns

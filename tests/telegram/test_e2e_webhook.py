@@ -92,7 +92,7 @@ async def test_updates_arrive_by_webhook_and_are_answered(webhook_env: WebhookEn
     await user.press(answer, "👎")
     await user.send("/human")
     await user.wait_for(lambda ms: "colleague" in ms[-1].get("text", ""), what="the handoff")
-    assert [t.text for t in webhook_env.shop.turns][-1] == "I'd like to talk to a person, please."
+    assert webhook_env.shop.turns[-1].text == "I'd like to talk to a human agent, please."
 
 
 async def test_order_status_by_webhook_for_a_linked_user(webhook_env: WebhookEnv) -> None:

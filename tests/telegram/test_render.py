@@ -155,3 +155,10 @@ def test_settings_come_from_kefu_variables(monkeypatch: pytest.MonkeyPatch) -> N
         "https://shop.example",
     )
     assert "s3cret" not in repr(settings)
+
+
+def test_the_order_intents_match_the_dialogue_managers() -> None:
+    from bot.telegram.turns import ORDER_INTENTS
+    from dialogue.understand.intents import ORDER_INTENTS as dialogue_order_intents
+
+    assert dialogue_order_intents == ORDER_INTENTS
