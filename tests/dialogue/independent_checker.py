@@ -101,7 +101,8 @@ def numbers(text: str) -> tuple[list[Num], list[str]]:
         if m.group(2):
             value *= 10000 if m.group(2) == "万" else 1000
         found.append(_num(m.group(), value, m.group(3)))
-    for m in _ZH_NUM.finditer(low):
+    no_digits = _DIGITS.sub(lambda m: " " * len(m.group()), low)  # "2万" is read: not 万 again
+    for m in _ZH_NUM.finditer(no_digits):
         after = low[m.end() : m.end() + 3]
         unit = next((u for u in _UNITS if not u.isascii() and after.startswith(u)), None)
         counted = bool(after) and after[0] in "件个元块种次"

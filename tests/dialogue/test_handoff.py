@@ -25,7 +25,12 @@ def test_close_records_resolution_and_reopens_to_bot() -> None:
 
 @pytest.mark.parametrize(
     ("owner", "action"),
-    [("waiting", "request_human"), ("bot", "hand_back"), ("closed", "take_over"), ("bot", "reopen")],
+    [
+        ("waiting", "request_human"),
+        ("bot", "hand_back"),
+        ("closed", "take_over"),
+        ("bot", "reopen"),
+    ],
 )
 def test_disallowed_transitions_raise(owner: str, action: str) -> None:
     with pytest.raises(HandoffError):

@@ -23,13 +23,37 @@ def _seed(engine: Engine) -> None:
         session.add(Customer(id=1, email="li.wei@example.com", telegram_id=42))
         session.add(Customer(id=2, email="anna@example.com"))
         session.flush()
-        session.add(Order(order_id="A-1001", customer_id=1, status="shipped", total=299.0,
-                          currency="CNY", created_at=datetime(2026, 11, 2, tzinfo=UTC),
-                          tracking={"carrier": "SF", "number": "SF123", "eta": "2026-11-05"}))
-        session.add(Order(order_id="A-1002", customer_id=1, status="paid", total=59.0,
-                          currency="CNY", created_at=datetime(2026, 11, 9, tzinfo=UTC)))
-        session.add(Order(order_id="A-2001", customer_id=2, status="delivered", total=10.0,
-                          currency="CNY", created_at=datetime(2026, 11, 3, tzinfo=UTC)))
+        session.add(
+            Order(
+                order_id="A-1001",
+                customer_id=1,
+                status="shipped",
+                total=299.0,
+                currency="CNY",
+                created_at=datetime(2026, 11, 2, tzinfo=UTC),
+                tracking={"carrier": "SF", "number": "SF123", "eta": "2026-11-05"},
+            )
+        )
+        session.add(
+            Order(
+                order_id="A-1002",
+                customer_id=1,
+                status="paid",
+                total=59.0,
+                currency="CNY",
+                created_at=datetime(2026, 11, 9, tzinfo=UTC),
+            )
+        )
+        session.add(
+            Order(
+                order_id="A-2001",
+                customer_id=2,
+                status="delivered",
+                total=10.0,
+                currency="CNY",
+                created_at=datetime(2026, 11, 3, tzinfo=UTC),
+            )
+        )
         session.flush()
         session.add(OrderItem(order_id="A-1001", sku="EA-1001", qty=1, price=299.0))
         session.commit()
@@ -39,7 +63,10 @@ def test_the_owner_sees_status_and_tracking(desk: OrderDesk) -> None:
     result = desk.lookup("A-1001", customer_id=1)
     assert result.outcome == "found" and result.order is not None
     assert (result.order.status, result.order.carrier, result.order.tracking_number) == (
-        "shipped", "SF", "SF123")
+        "shipped",
+        "SF",
+        "SF123",
+    )
     assert [line.sku for line in result.order.items] == ["EA-1001"]
 
 
@@ -55,8 +82,11 @@ def test_without_an_id_the_latest_order_of_the_customer(desk: OrderDesk) -> None
 
 @pytest.mark.parametrize(
     ("order_id", "identity"),
-    [("A-2001", {"customer_id": 1}), ("A-2001", {"email": "li.wei@example.com"}),
-     ("A-9999", {"customer_id": 1})],
+    [
+        ("A-2001", {"customer_id": 1}),
+        ("A-2001", {"email": "li.wei@example.com"}),
+        ("A-9999", {"customer_id": 1}),
+    ],
 )
 def test_another_customers_order_looks_exactly_like_a_missing_one(
     desk: OrderDesk, order_id: str, identity: dict[str, object]

@@ -42,8 +42,12 @@ def test_state_round_trips_through_json() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("and the warranty?", True), ("那保修呢？", True), ("有红色的吗？", True),
-     ("I want noise cancelling headphones under 500 yuan for my commute", False)],
+    [
+        ("and the warranty?", True),
+        ("那保修呢？", True),
+        ("有红色的吗？", True),
+        ("I want noise cancelling headphones under 500 yuan for my commute", False),
+    ],
 )
 def test_follow_up_detection(text: str, expected: bool) -> None:
     assert is_follow_up(text) is expected

@@ -18,8 +18,12 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 def record(n: int, conversation: str = "c1", **extra: object) -> TurnRecord:
     return TurnRecord(
-        turn_id=f"t{n}", conversation_id=conversation, message_id=f"m{n}",
-        role="user" if n % 2 else "assistant", text=f"message {n} 你好", **extra,  # type: ignore[arg-type]
+        turn_id=f"t{n}",
+        conversation_id=conversation,
+        message_id=f"m{n}",
+        role="user" if n % 2 else "assistant",
+        text=f"message {n} 你好",
+        **extra,  # type: ignore[arg-type]
     )
 
 
@@ -49,8 +53,9 @@ async def test_writing_the_same_turn_twice_keeps_one(engine: Engine, tmp_path: P
 async def test_a_dead_database_spools_and_replays_without_loss(
     engine: Engine, tmp_path: Path
 ) -> None:
-    dead = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/test",
-                         connect_args={"connect_timeout": 1})
+    dead = create_engine(
+        "postgresql+psycopg://postgres@127.0.0.1:1/test", connect_args={"connect_timeout": 1}
+    )
     store = SqlTranscriptStore(dead)
     writer = TranscriptWriter(store, tmp_path / "spool")
     writer.log(record(1))

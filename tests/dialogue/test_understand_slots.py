@@ -210,10 +210,13 @@ def test_all_slots_at_once() -> None:
     assert extract_slots("hello").is_empty
 
 
+HEADPHONES = "Electronics / Audio / Headphones"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("推薦一款三百塊以內的小米耳機，紅色的", ("Electronics / Audio / Headphones", "红色", 300.0)),
+        ("推薦一款三百塊以內的小米耳機，紅色的", (HEADPHONES, "红色", 300.0)),
         ("有黑色42碼的嗎", (None, "black", None)),
     ],
 )

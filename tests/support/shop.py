@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.workspace import Workspace, open_workspace
 from catalog.demo import DOCS_DIR, ORDERS_FILE, PRODUCTS_FILE
 from catalog.ingest import ingest_catalog, ingest_documents, ingest_orders
 from catalog.settings import CatalogSettings
 from dialogue.transcript_tables import create_transcript_tables
-from bot.workspace import Workspace, open_workspace
 from retrieval.settings import RetrievalSettings
 from retrieval.types import Embedder
 

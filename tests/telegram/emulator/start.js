@@ -282,6 +282,10 @@ server.webServer = app;
 
 process.on('unhandledRejection', (error) => { console.error('unhandled rejection', error); });
 server.start().then(() => {
+  // Node closes idle keep-alive connections after 5 s, racing clients that reuse them
+  // (a request written as the socket closes fails); Telegram's servers keep them longer.
+  server.server.keepAliveTimeout = 75000;
+  server.server.headersTimeout = 76000;
   process.stdout.write(`READY ${args.port}\n`);
 });
 const stop = () => server.stop().then(() => process.exit(0));
