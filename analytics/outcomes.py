@@ -83,6 +83,8 @@ def outcomes(connection: Connection, scope: Scope) -> Subquery:
     )
     horizon = max(scope.t1, latest or scope.t1) + timedelta(seconds=max(windows_s))
 
+    # Times become seconds once, in a materialized step: SQLite parses its text
+    # timestamps on every use, and the flags below use each several times.
     base = (
         select(
             c.id,
@@ -90,46 +92,53 @@ def outcomes(connection: Connection, scope: Scope) -> Subquery:
             c.lang,
             c.customer_id,
             c.started_at,
-            c.last_activity_at,
-            c.closed_at,
             c.handed_off,
             c.resolved,
             c.csat,
             contact_key(c).label("contact"),
             func.coalesce(topic_of(c.id), "").label("topic"),
+            epoch(c.started_at).label("start_s"),
+            epoch(c.last_activity_at).label("last_s"),
+            case(
+                (c.closed_at.is_(None), epoch(c.last_activity_at)), else_=epoch(c.closed_at)
+            ).label("end_s"),
         )
         .where(c.started_at >= scope.t0, c.started_at < horizon)
-        .subquery("base")
+        .cte("base")
+        .prefix_with("MATERIALIZED")
     )
     b = base.c
-    order = (b.started_at, b.id)
-    ahead = select(
-        base,
-        func.lead(b.started_at).over(partition_by=b.contact, order_by=order).label("next_start"),
-        func.lead(b.started_at)
-        .over(partition_by=(b.contact, b.topic), order_by=order)
-        .label("next_same_topic"),
-    ).subquery("ahead")
+    order = (b.start_s, b.id)
+    ahead = (
+        select(
+            base,
+            func.lead(b.start_s).over(partition_by=b.contact, order_by=order).label("next_s"),
+            func.lead(b.start_s)
+            .over(partition_by=(b.contact, b.topic), order_by=order)
+            .label("next_topic_s"),
+        )
+        .cte("ahead")
+        .prefix_with("MATERIALIZED")
+    )
     a = ahead.c
 
     now = seconds(scope.as_of)
-    last = epoch(a.last_activity_at)
+    last = a.last_s
     resolution_s, durable_s, repeat_s = windows_s
 
-    def within(next_at: Any, window: int) -> ColumnElement[bool]:
-        return and_(next_at.is_not(None), epoch(next_at) - last <= window)
+    def within(next_s: Any, window: int) -> ColumnElement[bool]:
+        return and_(next_s.is_not(None), next_s - last <= window)
 
     bot_only = a.handed_off.is_not(True)
     unrated = a.resolved.is_(None)
-    returned = within(a.next_start, resolution_s)
+    returned = within(a.next_s, resolution_s)
     confirmed = and_(bot_only, a.resolved.is_(True))
     assumed = and_(bot_only, unrated, ~returned, last + resolution_s <= now)
     pending = and_(bot_only, unrated, ~returned, last + resolution_s > now)
     automated = or_(confirmed, assumed)
-    relapsed = within(a.next_same_topic, durable_s)
+    relapsed = within(a.next_topic_s, durable_s)
     durable_known = and_(automated, or_(relapsed, last + durable_s <= now))
-    repeat = within(a.next_start, repeat_s)
-    end = func.coalesce(a.closed_at, a.last_activity_at)
+    repeat = within(a.next_s, repeat_s)
 
     return (
         select(
@@ -150,7 +159,7 @@ def outcomes(connection: Connection, scope: Scope) -> Subquery:
             flag(repeat).label("repeat"),
             flag(or_(repeat, last + repeat_s <= now)).label("repeat_known"),
             flag(or_(automated, a.resolved.is_(True))).label("resolved"),
-            (epoch(end) - epoch(a.started_at)).label("duration_s"),
+            (a.end_s - a.start_s).label("duration_s"),
         )
         .where(
             a.started_at >= scope.t0, a.started_at < scope.t1, *channel_lang_conditions(scope, a)

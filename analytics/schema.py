@@ -24,11 +24,13 @@ INDEXES: tuple[Index, ...] = (
     Index(
         "ix_analytics_conversation_customer", CONVERSATION.c.customer_id, CONVERSATION.c.started_at
     ),
+    # intent last: topic and intent lookups read the index alone
     Index(
         "ix_analytics_turn_conversation_role",
         TURN.c.conversation_id,
         TURN.c.role,
         TURN.c.created_at,
+        TURN.c.intent,
     ),
     Index(
         "ix_analytics_order_customer_time",

@@ -82,14 +82,15 @@ def service_metrics(connection: Connection, scope: Scope) -> ServiceMetrics:
 def _turn_figures(connection: Connection, scope: Scope) -> dict[str, Rate]:
     """Thumbs and failed verification, over the assistant answers in scope."""
     scoped = scoped_conversations(scope)
-    answer = TURN.c.role == "assistant"
     row = connection.execute(
         select(
-            func.sum(flag(and_(answer, TURN.c.thumbs == "up"))).label("up"),
-            func.sum(flag(and_(answer, TURN.c.thumbs.in_(("up", "down"))))).label("thumbed"),
-            func.sum(flag(and_(answer, TURN.c.failed_checks > 0))).label("failed"),
-            func.sum(flag(answer)).label("answers"),
-        ).select_from(TURN.join(scoped, TURN.c.conversation_id == scoped.c.id))
+            func.sum(flag(TURN.c.thumbs == "up")).label("up"),
+            func.sum(flag(TURN.c.thumbs.in_(("up", "down")))).label("thumbed"),
+            func.sum(flag(TURN.c.failed_checks > 0)).label("failed"),
+            func.count().label("answers"),
+        )
+        .select_from(TURN.join(scoped, TURN.c.conversation_id == scoped.c.id))
+        .where(TURN.c.role == "assistant")
     ).one()
     return {
         "thumbs_up": Rate(as_int(row.up), as_int(row.thumbed)),
@@ -115,7 +116,10 @@ def first_response_values(scope: Scope) -> Any:
         .scalar_subquery()
     )
     firsts = (
-        select(c.id, asked.label("asked")).where(*conversation_conditions(scope)).subquery("firsts")
+        select(c.id, asked.label("asked"))
+        .where(*conversation_conditions(scope))
+        .cte("firsts")
+        .prefix_with("MATERIALIZED")
     )
     replied = (
         select(func.min(TURN.c.created_at))
@@ -129,7 +133,8 @@ def first_response_values(scope: Scope) -> Any:
     timed = (
         select(firsts.c.id, (epoch(replied) - epoch(firsts.c.asked)).label("v"))
         .where(firsts.c.asked.is_not(None))
-        .subquery("timed")
+        .cte("timed")
+        .prefix_with("MATERIALIZED")
     )
     return select(timed).where(timed.c.v.is_not(None)).subquery("first_reply")
 

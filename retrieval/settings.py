@@ -36,10 +36,12 @@ class RetrievalSettings(BaseSettings):
     index_ivf_threshold: int = Field(default=50_000, ge=1)
     # IVF lists visited per query; 0 picks a sixteenth of the lists (at least 8).
     index_nprobe: int = Field(default=0, ge=0)
-    # How dense and BM25 rankings combine: "rrf" (reciprocal rank) or "score"
-    # (normalised scores); `search_mode` "dense" or "lexical" uses one side only.
-    search_fusion: Literal["rrf", "score"] = "rrf"
-    search_dense_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    # How dense and BM25 rankings combine: "score" (min-max scaled cosine and
+    # max-scaled BM25, weighted) or "rrf" (reciprocal rank); `search_mode`
+    # "dense" or "lexical" uses one side only. Score fusion with weight 0.6
+    # measured best on English product QA (see `kefu eval evidence`).
+    search_fusion: Literal["rrf", "score"] = "score"
+    search_dense_weight: float = Field(default=0.6, ge=0.0, le=1.0)
     search_mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     # Worker threads for async searches, and how many may wait for one.
     search_workers: int = Field(default=2, ge=1)

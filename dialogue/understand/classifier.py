@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 # Below this probability the best intent is not trusted and "other" is reported.
 DEFAULT_MIN_CONFIDENCE = 0.25
 # Share of the embedding view in the averaged probabilities (the rest is TF-IDF).
+# Measured with multilingual-e5-small on held-out English and Chinese requests:
+# n-grams alone 0.98 (English) but 0.94 on unseen Chinese phrasing, embeddings
+# alone 0.98, the average 0.99 / 0.98; 0.4-0.6 all within noise, and the
+# embedding side carries the cross-lingual and paraphrase cases.
 EMBED_WEIGHT = 0.6
 # Bump when features or training change, so cached models are rebuilt.
 FEATURE_VERSION = 2
