@@ -1,4 +1,4 @@
-"""Commerce figures: recommendation click-through, assisted orders and revenue.
+"""Commerce figures: recommendation click-through, assisted orders and revenue, per day.
 
 An order is assisted when it contains a SKU that the assistant showed as a
 product card or cited in an answer to the same customer at most
@@ -17,13 +17,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from analytics.events import CARD_CLICK
 from analytics.filters import Scope
-from analytics.outcomes import flag
 from analytics.service import scoped_conversations
 from analytics.sql import (
     CONVERSATION,
     ORDER,
     ORDER_ITEM,
-    TURN,
     as_int,
     bucket_of,
     channel_lang_conditions,
@@ -34,21 +32,46 @@ from analytics.types import CommerceMetrics, OrderDay, Rate
 
 
 def commerce_metrics(connection: Connection, scope: Scope) -> CommerceMetrics:
+    """Click-through over the conversations in scope; orders and revenue per local day."""
     shown, clicked = _click_through(connection, scope)
+    days = scope.days()
     assisted = assisted_order_ids(connection, scope)
+    total = ORDER.c.total
     is_assisted = assisted.c.order_id.is_not(None)
-    row = connection.execute(
+    # Each order's day is worked out in a subquery and grouped by name (PostgreSQL
+    # cannot match a GROUP BY expression holding bound parameters with its twin).
+    bucketed = (
         select(
-            func.count().label("orders"),
-            func.coalesce(func.sum(ORDER.c.total), 0).label("revenue"),
-            func.count(assisted.c.order_id).label("assisted"),
-            func.coalesce(func.sum(case((is_assisted, ORDER.c.total), else_=0)), 0).label(
-                "assisted_revenue"
-            ),
+            bucket_of(ORDER.c.created_at, days).label("b"),
+            total.label("total"),
+            case((is_assisted, total)).label("assisted_total"),
         )
         .select_from(ORDER.outerjoin(assisted, assisted.c.order_id == ORDER.c.order_id))
         .where(*order_conditions(scope))
-    ).one()
+        .subquery("bucketed")
+    )
+    b = bucketed.c
+    rows = connection.execute(
+        select(
+            b.b,
+            func.count().label("orders"),
+            func.sum(b.total).label("revenue"),
+            func.count(b.assisted_total).label("assisted"),
+            func.sum(b.assisted_total).label("assisted_revenue"),
+        ).group_by(b.b)
+    ).all()
+    by_day = {int(r.b): r for r in rows}
+    per_day = tuple(
+        OrderDay(
+            d.label,
+            as_int(by_day[i].orders) if i in by_day else 0,
+            as_int(by_day[i].assisted) if i in by_day else 0,
+        )
+        for i, d in enumerate(days)
+    )
+    orders = sum(as_int(r.orders) for r in rows)
+    revenue = sum(float(r.revenue or 0) for r in rows)
+    assisted_revenue = sum(float(r.assisted_revenue or 0) for r in rows)
     # Totals are summed as stored: a shop sells in one currency, the latest order's.
     currency = connection.scalar(
         select(ORDER.c.currency)
@@ -56,17 +79,16 @@ def commerce_metrics(connection: Connection, scope: Scope) -> CommerceMetrics:
         .order_by(ORDER.c.created_at.desc())
         .limit(1)
     )
-    revenue = float(row.revenue or 0)
-    assisted_revenue = float(row.assisted_revenue or 0)
     return CommerceMetrics(
         cards_shown=shown,
         click_through=Rate(clicked, shown),
-        orders=as_int(row.orders),
+        orders=orders,
         revenue=revenue,
-        assisted_orders=Rate(as_int(row.assisted), as_int(row.orders)),
+        assisted_orders=Rate(sum(as_int(r.assisted) for r in rows), orders),
         assisted_revenue=assisted_revenue,
         assisted_revenue_share=assisted_revenue / revenue if revenue else None,
         currency=currency or "",
+        days=per_day,
     )
 
 
@@ -76,17 +98,12 @@ def order_conditions(scope: Scope) -> list[ColumnElement[bool]]:
 
 def _click_through(connection: Connection, scope: Scope) -> tuple[int, int]:
     """(shown, clicked): distinct (conversation, SKU) card pairs in scope, and those clicked."""
-    dialect = connection.dialect.name
-    scoped = scoped_conversations(scope)
-    mentions = mentioned_skus(
-        dialect,
-        turns=[TURN.c.conversation_id.in_(select(scoped.c.id))],
-        citations=False,
-    ).subquery("cards")
-    shown = select(mentions.c.conversation_id, mentions.c.sku).distinct().subquery("shown")
+    scoped = select(scoped_conversations(scope).c.id)
+    cards = mentioned_skus(connection.dialect.name, scoped, citations=False).subquery("cards")
+    shown = select(cards.c.conversation_id, cards.c.sku).distinct().subquery("shown")
     clicks = (
         select(CARD_CLICK.c.conversation_id, CARD_CLICK.c.sku)
-        .where(CARD_CLICK.c.conversation_id.in_(select(scoped.c.id)))
+        .where(CARD_CLICK.c.conversation_id.in_(scoped))
         .distinct()
         .subquery("clicks")
     )
@@ -107,29 +124,33 @@ def _click_through(connection: Connection, scope: Scope) -> tuple[int, int]:
 def assisted_order_ids(connection: Connection, scope: Scope) -> Any:
     """Subquery (order_id, conversation_id): assisted orders in range, a conversation behind each.
 
-    Driven from the mentions, which are few (assistant turns in the range and
-    the window before it, with a customer): each finds that customer's orders
-    placed after it through the (customer, time) index, then the order's items.
-    The mentions are materialized so the JSON is expanded once.
+    Driven from the mentions, which are few: answers in conversations with a
+    customer that were active in the range or the window before it. Each finds
+    that customer's later orders through the (customer, time) index, then tests
+    the order's lines for the SKU. The mentions are materialized so the JSON is
+    expanded once.
     """
     window = timedelta(days=scope.settings.assisted_window_days)
+    c = CONVERSATION.c
+    active = select(c.id).where(
+        c.customer_id.is_not(None),
+        c.last_activity_at >= scope.t0 - window,
+        c.started_at < scope.t1,
+        *channel_lang_conditions(scope, c),
+    )
+    found = mentioned_skus(connection.dialect.name, active).subquery("found")
     mentions = (
-        mentioned_skus(
-            connection.dialect.name,
-            turns=[TURN.c.created_at >= scope.t0 - window, TURN.c.created_at < scope.t1],
-            conversations=[
-                CONVERSATION.c.customer_id.is_not(None),
-                *channel_lang_conditions(scope, CONVERSATION.c),
-            ],
-        )
+        select(found.c.conversation_id, found.c.at, found.c.sku, c.customer_id)
+        .select_from(found.join(CONVERSATION, c.id == found.c.conversation_id))
+        .distinct()
         .cte("mentions")
         .prefix_with("MATERIALIZED")
     )
     m = mentions.c
     o = ORDER.c
-    # The item test is an EXISTS on (order, SKU): joining the items table instead
-    # lets a planner without statistics walk every line of a popular SKU.
-    has_item = (
+    # The line test is an EXISTS on (order, SKU): joining the lines instead lets a
+    # planner without statistics walk every line of a popular SKU.
+    has_line = (
         select(ORDER_ITEM.c.order_id)
         .where(ORDER_ITEM.c.order_id == o.order_id, ORDER_ITEM.c.sku == m.sku)
         .exists()
@@ -142,37 +163,8 @@ def assisted_order_ids(connection: Connection, scope: Scope) -> Any:
         .where(
             *order_conditions(scope),
             epoch(o.created_at) <= epoch(m.at) + window.total_seconds(),
-            has_item,
+            has_line,
         )
         .group_by(o.order_id)
         .subquery("assisted")
-    )
-
-
-def daily_orders(connection: Connection, scope: Scope) -> tuple[OrderDay, ...]:
-    """Orders per local day of the range, and the assisted ones among them."""
-    days = scope.days()
-    assisted = assisted_order_ids(connection, scope)
-    bucketed = (
-        select(
-            bucket_of(ORDER.c.created_at, days).label("b"),
-            flag(assisted.c.order_id.is_not(None)).label("assisted"),
-        )
-        .select_from(ORDER.outerjoin(assisted, assisted.c.order_id == ORDER.c.order_id))
-        .where(*order_conditions(scope))
-        .subquery("bucketed")
-    )
-    rows = connection.execute(
-        select(bucketed.c.b, func.count().label("n"), func.sum(bucketed.c.assisted).label("a"))
-        .where(bucketed.c.b >= 0)
-        .group_by(bucketed.c.b)
-    ).all()
-    by_day = {int(r.b): r for r in rows}
-    return tuple(
-        OrderDay(
-            day.label,
-            as_int(by_day[i].n) if i in by_day else 0,
-            as_int(by_day[i].a) if i in by_day else 0,
-        )
-        for i, day in enumerate(days)
     )

@@ -248,7 +248,7 @@ def _gaps(report: Report, lang: str) -> str:
 
 
 def _commerce(report: Report, lang: str, heads: Sequence[Headline]) -> str:
-    days = report.daily_orders
+    days = report.commerce.days
     chart = column_chart(
         text(lang, "orders_per_day"),
         [d.day.strftime("%m-%d") for d in days],

@@ -68,7 +68,7 @@ def csv_rows(report: Report) -> list[tuple[Any, ...]]:
         rows.append(_rate("daily", "automated_resolution", day, d.automated_resolution))
         rows.append(_rate("daily", "handoff", day, d.handoff))
         rows.append(("daily", "csat_mean", day, d.csat_mean, None, None, None))
-    for o in report.daily_orders:
+    for o in report.commerce.days:
         rows.append(("daily", "orders", o.day.isoformat(), o.orders, None, None, None))
         rows.append(
             ("daily", "assisted_orders", o.day.isoformat(), o.assisted, o.assisted, o.orders, None)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from analytics.cohorts import cohorts
-from analytics.commerce import commerce_metrics, daily_orders
+from analytics.commerce import commerce_metrics
 from analytics.errors import translate_db_errors
 from analytics.filters import Filters, Scope
 from analytics.gaps import knowledge_gaps
@@ -31,7 +31,6 @@ from analytics.types import (
     KnowledgeGap,
     Loyalty,
     Migration,
-    OrderDay,
     Repurchase,
     ServiceMetrics,
 )
@@ -44,7 +43,6 @@ QUERIES: dict[str, Query] = {
     "daily": daily,
     "commerce": commerce_metrics,
     "commerce_previous": lambda conn, scope: commerce_metrics(conn, scope.previous()),
-    "daily_orders": daily_orders,
     "knowledge_gaps": knowledge_gaps,
     "repurchase": repurchase,
     "cohorts": cohorts,
@@ -63,7 +61,6 @@ class Report:
     daily: tuple[DayPoint, ...]
     commerce: CommerceMetrics
     commerce_previous: CommerceMetrics
-    daily_orders: tuple[OrderDay, ...]
     knowledge_gaps: tuple[KnowledgeGap, ...]
     repurchase: Repurchase
     cohorts: tuple[Cohort, ...]

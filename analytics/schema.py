@@ -24,13 +24,15 @@ INDEXES: tuple[Index, ...] = (
     Index(
         "ix_analytics_conversation_customer", CONVERSATION.c.customer_id, CONVERSATION.c.started_at
     ),
-    # intent last: topic and intent lookups read the index alone
+    # The trailing columns let the per-conversation passes read the index alone.
     Index(
         "ix_analytics_turn_conversation_role",
         TURN.c.conversation_id,
         TURN.c.role,
         TURN.c.created_at,
         TURN.c.intent,
+        TURN.c.thumbs,
+        TURN.c.failed_checks,
     ),
     Index(
         "ix_analytics_order_customer_time",

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, and_, case, func, select
 
 from analytics.filters import Scope
 from analytics.outcomes import flag, outcomes
-from analytics.sql import CONVERSATION, TURN, as_int, conversation_conditions, epoch, percentiles
+from analytics.sql import CONVERSATION, TURN, as_int, conversation_conditions, epoch
 from analytics.types import Count, Percentiles, Rate, ServiceMetrics
 
 REPLY_ROLES = ("assistant", "staff")
@@ -71,72 +71,93 @@ def service_metrics(connection: Connection, scope: Scope) -> ServiceMetrics:
         csat_rated=Rate(as_int(row.rated), n),
         csat_mean=_float(row.csat_mean),
         csat_satisfied=Rate(as_int(row.satisfied), as_int(row.rated)),
-        thumbs_up=turns["thumbs_up"],
-        failed_verification=turns["failed"],
-        first_response_s=first_response(connection, scope),
+        thumbs_up=Rate(as_int(turns.up), as_int(turns.thumbed)),
+        failed_verification=Rate(as_int(turns.failed), as_int(turns.answers)),
+        first_response_s=Percentiles(as_int(turns.timed), _float(turns.p50), _float(turns.p90)),
         resolution_time_s=Percentiles(as_int(row.resolved), _float(row.ttr50), _float(row.ttr90)),
         top_intents=top_intents(connection, scope, n),
     )
 
 
-def _turn_figures(connection: Connection, scope: Scope) -> dict[str, Rate]:
-    """Thumbs and failed verification, over the assistant answers in scope."""
-    scoped = scoped_conversations(scope)
-    row = connection.execute(
-        select(
-            func.sum(flag(TURN.c.thumbs == "up")).label("up"),
-            func.sum(flag(TURN.c.thumbs.in_(("up", "down")))).label("thumbed"),
-            func.sum(flag(TURN.c.failed_checks > 0)).label("failed"),
-            func.count().label("answers"),
-        )
-        .select_from(TURN.join(scoped, TURN.c.conversation_id == scoped.c.id))
-        .where(TURN.c.role == "assistant")
-    ).one()
-    return {
-        "thumbs_up": Rate(as_int(row.up), as_int(row.thumbed)),
-        "failed": Rate(as_int(row.failed), as_int(row.answers)),
-    }
+def per_conversation_turns(scope: Scope) -> Any:
+    """CTE, one row per conversation in scope, from one pass over its turns.
 
-
-def first_response(connection: Connection, scope: Scope) -> Percentiles:
-    """Seconds from a conversation's first shopper message to the first reply after it."""
-    return _percentiles(connection, percentiles(first_response_values(scope), (50, 90)))
-
-
-def first_response_values(scope: Scope) -> Any:
-    """Subquery (id, v): first response seconds per conversation in scope that got a reply.
-
-    Driven from the conversations, one index seek per conversation and role, so
-    the cost follows the range, not the size of the turn table.
+    Columns: id, asked (first shopper message), first_reply_s (seconds from it to
+    the first assistant or staff message at or after it), answers, failed,
+    up, down (assistant answers: all, with a failed check, thumbed up, down).
     """
-    c = CONVERSATION.c
-    asked = (
-        select(func.min(TURN.c.created_at))
-        .where(TURN.c.conversation_id == c.id, TURN.c.role == "user")
-        .scalar_subquery()
-    )
-    firsts = (
-        select(c.id, asked.label("asked"))
-        .where(*conversation_conditions(scope))
-        .cte("firsts")
-        .prefix_with("MATERIALIZED")
-    )
-    replied = (
-        select(func.min(TURN.c.created_at))
-        .where(
-            TURN.c.conversation_id == firsts.c.id,
-            TURN.c.role.in_(REPLY_ROLES),
-            TURN.c.created_at >= firsts.c.asked,
+    t = TURN.c
+    scoped = scoped_conversations(scope)
+    answer = t.role == "assistant"
+    grouped = (
+        select(
+            t.conversation_id.label("id"),
+            func.min(case((t.role == "user", t.created_at))).label("asked"),
+            func.min(case((t.role.in_(REPLY_ROLES), t.created_at))).label("first_reply"),
+            func.sum(flag(answer)).label("answers"),
+            func.sum(flag(and_(answer, t.failed_checks > 0))).label("failed"),
+            func.sum(flag(and_(answer, t.thumbs == "up"))).label("up"),
+            func.sum(flag(and_(answer, t.thumbs == "down"))).label("down"),
         )
+        .select_from(scoped.join(TURN, t.conversation_id == scoped.c.id))
+        .group_by(t.conversation_id)
+        .subquery("grouped")
+    )
+    g = grouped.c
+    # The first reply usually follows the first question; only when something was
+    # said before it (a greeting) is the first reply after it looked up.
+    reply_after = (
+        select(func.min(t.created_at))
+        .where(t.conversation_id == g.id, t.role.in_(REPLY_ROLES), t.created_at >= g.asked)
         .scalar_subquery()
     )
-    timed = (
-        select(firsts.c.id, (epoch(replied) - epoch(firsts.c.asked)).label("v"))
-        .where(firsts.c.asked.is_not(None))
-        .cte("timed")
+    replied = case((g.first_reply >= g.asked, g.first_reply), else_=reply_after)
+    return (
+        select(
+            g.id,
+            g.asked,
+            (epoch(replied) - epoch(g.asked)).label("first_reply_s"),
+            g.answers,
+            g.failed,
+            g.up,
+            g.down,
+        )
+        .cte("per_conversation")
         .prefix_with("MATERIALIZED")
     )
-    return select(timed).where(timed.c.v.is_not(None)).subquery("first_reply")
+
+
+def _turn_figures(connection: Connection, scope: Scope) -> Any:
+    """Thumbs, failed checks and first-response percentiles, in one statement."""
+    per = per_conversation_turns(scope).c
+    ranked = select(
+        per.first_reply_s,
+        per.answers,
+        per.failed,
+        per.up,
+        per.down,
+        func.row_number()
+        .over(partition_by=per.first_reply_s.is_(None), order_by=per.first_reply_s)
+        .label("rn"),
+        func.count(per.first_reply_s).over().label("timed"),
+    ).subquery("ranked_replies")
+    r = ranked.c
+
+    def at_rank(p: int) -> Any:
+        hit = and_(r.first_reply_s.is_not(None), r.rn == (r.timed * p + 99) // 100)
+        return func.max(case((hit, r.first_reply_s)))
+
+    return connection.execute(
+        select(
+            func.coalesce(func.sum(r.answers), 0).label("answers"),
+            func.coalesce(func.sum(r.failed), 0).label("failed"),
+            func.coalesce(func.sum(r.up), 0).label("up"),
+            func.coalesce(func.sum(r.up + r.down), 0).label("thumbed"),
+            func.coalesce(func.max(r.timed), 0).label("timed"),
+            at_rank(50).label("p50"),
+            at_rank(90).label("p90"),
+        )
+    ).one()
 
 
 def top_intents(connection: Connection, scope: Scope, conversations: int) -> tuple[Count, ...]:
@@ -161,11 +182,6 @@ def top_intents(connection: Connection, scope: Scope, conversations: int) -> tup
     return tuple(
         Count(r.intent, int(r.n), int(r.n) / conversations if conversations else None) for r in rows
     )
-
-
-def _percentiles(connection: Connection, query: Any) -> Percentiles:
-    row = connection.execute(query).one()
-    return Percentiles(as_int(row.n), _float(row.p50), _float(row.p90))
 
 
 def _float(value: Any) -> float | None:

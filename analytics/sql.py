@@ -117,39 +117,24 @@ def contact_key(c: Any) -> ColumnElement[str]:
     )
 
 
-def percentiles(values: Any, points: Sequence[int]) -> Select[Any]:
-    """count and nearest-rank percentiles of the column `v` of the subquery `values`.
-
-    The p-th percentile of n sorted values is the one at rank ceil(p * n / 100).
-    """
-    ranked = select(
-        values.c.v.label("v"),
-        func.row_number().over(order_by=values.c.v).label("rn"),
-        func.count().over().label("n"),
-    ).subquery("ranked")
-    columns: list[Any] = [func.count().label("n")]
-    for p in points:
-        rank = (ranked.c.n * p + 99) // 100
-        columns.append(func.max(case((ranked.c.rn == rank, ranked.c.v))).label(f"p{p}"))
-    return select(*columns).select_from(ranked)
-
-
 def mentioned_skus(
-    dialect: str,
-    *,
-    turns: Sequence[ColumnElement[bool]] = (),
-    conversations: Sequence[ColumnElement[bool]] = (),
-    citations: bool = True,
+    dialect: str, conversation_ids: Select[Any], *, citations: bool = True
 ) -> Select[Any]:
-    """Every SKU an assistant turn showed as a product card or cited, one row each.
+    """Every SKU an assistant turn of these conversations showed as a card or cited, one row each.
 
-    Columns: turn_id, conversation_id, customer_id, at (the turn's time), sku,
-    kind ("card" | "cite"). `turns` and `conversations` are conditions on TURN and
-    CONVERSATION, applied inside, before any JSON is expanded. Cards are objects
-    with "sku"; a citation is {"ref": "SKU#field"} or the ref string itself.
+    Columns: turn_id, conversation_id, at (the turn's time), sku, kind ("card" |
+    "cite"). Cards are objects with "sku"; a citation is {"ref": "SKU#field"} or
+    the ref string itself. The answers are read once, through the (conversation,
+    role) index, before any JSON is expanded.
     """
+    answers = (
+        select(TURN.c.id, TURN.c.conversation_id, TURN.c.created_at, TURN.c.cards, TURN.c.citations)
+        .where(TURN.c.role == "assistant", TURN.c.conversation_id.in_(conversation_ids))
+        .cte("answers")
+        .prefix_with("MATERIALIZED")
+    )
     arms: list[Select[Any]] = []
-    sources = [("card", TURN.c.cards)] + ([("cite", TURN.c.citations)] if citations else [])
+    sources = [("card", answers.c.cards)] + ([("cite", answers.c.citations)] if citations else [])
     for kind, column in sources:
         element = _json_elements(dialect, column)
         sku = (
@@ -159,19 +144,12 @@ def mentioned_skus(
         )
         arms.append(
             select(
-                TURN.c.id.label("turn_id"),
-                TURN.c.conversation_id,
-                CONVERSATION.c.customer_id,
-                TURN.c.created_at.label("at"),
+                answers.c.id.label("turn_id"),
+                answers.c.conversation_id,
+                answers.c.created_at.label("at"),
                 sku.label("sku"),
                 literal(kind).label("kind"),
-            )
-            .select_from(
-                TURN.join(CONVERSATION, CONVERSATION.c.id == TURN.c.conversation_id).join(
-                    element, true()
-                )
-            )
-            .where(TURN.c.role == "assistant", *turns, *conversations)
+            ).select_from(answers.join(element, true()))
         )
     if len(arms) == 1:
         return arms[0]

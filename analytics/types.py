@@ -94,6 +94,7 @@ class CommerceMetrics:
     assisted_revenue: float
     assisted_revenue_share: float | None
     currency: str = ""  # the currency of the latest order in range
+    days: tuple[OrderDay, ...] = ()  # orders and assisted orders per local day
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine
 
-from analytics.commerce import commerce_metrics, daily_orders
+from analytics.commerce import commerce_metrics
 from analytics.filters import Filters, Scope
 from analytics.settings import AnalyticsSettings
 from analytics.types import Rate
@@ -88,7 +88,7 @@ def test_channel_filter_applies_to_the_assisting_conversation(db: Engine) -> Non
 def test_orders_per_day(db: Engine) -> None:
     shop().write(db)
     with db.connect() as conn:
-        days = daily_orders(conn, scope())
+        days = commerce_metrics(conn, scope()).days
     assert [(d.day.day, d.orders, d.assisted) for d in days] == [
         (2, 1, 0), (3, 1, 1), (4, 1, 1), (5, 1, 0), (6, 1, 0), (7, 0, 0), (8, 1, 1),
     ]  # fmt: skip

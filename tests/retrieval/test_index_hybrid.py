@@ -150,7 +150,7 @@ def test_score_fusion_mode_ranks_too(retriever: HybridRetriever) -> None:
 
 
 def test_products_are_ranked_by_their_passages(retriever: HybridRetriever) -> None:
-    products = retriever.search_products("headphones battery", k=3)
+    products = retriever.search_products("bluetooth headphones battery", k=3)
     assert products[0].sku == "hp-1"
     assert len({p.sku for p in products}) == len(products) == 3
     assert all(h.passage.kind == "product" for p in products for h in p.hits)
