@@ -9,6 +9,7 @@ import typer
 from fastapi import FastAPI
 
 from bot.assistant import AssistantRuntime, start_assistant
+from bot.telegram.gateway import start_telegram
 from bot.web import WebSettings, create_app
 from bot.web.app import serve_async
 from bot.web.products import SqlProductLookup
@@ -33,9 +34,16 @@ async def _run(host: str | None, port: int | None, demo: bool) -> None:
     runtime = await start_assistant(demo_if_empty=demo)
     try:
         app = build_web_app(runtime, web_settings)
+        telegram = await start_telegram(runtime.manager, orders=runtime.orders, app=app)
+        if telegram is not None:
+            typer.echo("kefu: Telegram bot started")
         address = f"{host or web_settings.host}:{port or web_settings.port}"
         typer.echo(f"kefu: demo shop and widget on http://{address}/")
-        await serve_async(app, web_settings, host=host, port=port)
+        try:
+            await serve_async(app, web_settings, host=host, port=port)
+        finally:
+            if telegram is not None:
+                await telegram.stop()
     finally:
         await runtime.aclose()
 
