@@ -2,7 +2,8 @@
 
 An order is assisted when it contains a SKU that the assistant showed as a
 product card or cited in an answer to the same customer at most
-`assisted_window_days` before the order was placed. Only conversations with a
+`assisted_window_days` before the order was placed: within a conversation,
+from the SKU's first mention until that many days after its last. Only conversations with a
 known customer can assist an order; channel and language filters apply to
 those conversations, the date range to the orders.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from analytics.events import CARD_CLICK
@@ -27,6 +28,7 @@ from analytics.sql import (
     channel_lang_conditions,
     epoch,
     mentioned_skus,
+    unindexed,
 )
 from analytics.types import CommerceMetrics, OrderDay, Rate
 
@@ -35,43 +37,37 @@ def commerce_metrics(connection: Connection, scope: Scope) -> CommerceMetrics:
     """Click-through over the conversations in scope; orders and revenue per local day."""
     shown, clicked = _click_through(connection, scope)
     days = scope.days()
-    assisted = assisted_order_ids(connection, scope)
-    total = ORDER.c.total
-    is_assisted = assisted.c.order_id.is_not(None)
-    # Each order's day is worked out in a subquery and grouped by name (PostgreSQL
-    # cannot match a GROUP BY expression holding bound parameters with its twin).
-    bucketed = (
-        select(
-            bucket_of(ORDER.c.created_at, days).label("b"),
-            total.label("total"),
-            case((is_assisted, total)).label("assisted_total"),
-        )
-        .select_from(ORDER.outerjoin(assisted, assisted.c.order_id == ORDER.c.order_id))
+    o = ORDER.c
+    # All orders per day through the (time, total) index alone; assisted ones per
+    # day from the few assisted rows. Days are grouped by name in a subquery:
+    # PostgreSQL cannot match a GROUP BY expression with bound parameters.
+    every = (
+        select(bucket_of(o.created_at, days).label("b"), o.total)
         .where(*order_conditions(scope))
-        .subquery("bucketed")
+        .subquery("every")
     )
-    b = bucketed.c
+    assisted = assisted_order_ids(connection, scope)
+    helped = select(bucket_of(assisted.c.created_at, days).label("b"), assisted.c.total).subquery(
+        "helped"
+    )
     rows = connection.execute(
         select(
-            b.b,
-            func.count().label("orders"),
-            func.sum(b.total).label("revenue"),
-            func.count(b.assisted_total).label("assisted"),
-            func.sum(b.assisted_total).label("assisted_revenue"),
-        ).group_by(b.b)
+            every.c.b, func.count().label("n"), func.sum(every.c.total).label("revenue")
+        ).group_by(every.c.b)
     ).all()
-    by_day = {int(r.b): r for r in rows}
+    assisted_rows = connection.execute(
+        select(
+            helped.c.b, func.count().label("n"), func.sum(helped.c.total).label("revenue")
+        ).group_by(helped.c.b)
+    ).all()
+    by_day = {int(r.b): as_int(r.n) for r in rows}
+    assisted_by_day = {int(r.b): as_int(r.n) for r in assisted_rows}
     per_day = tuple(
-        OrderDay(
-            d.label,
-            as_int(by_day[i].orders) if i in by_day else 0,
-            as_int(by_day[i].assisted) if i in by_day else 0,
-        )
-        for i, d in enumerate(days)
+        OrderDay(d.label, by_day.get(i, 0), assisted_by_day.get(i, 0)) for i, d in enumerate(days)
     )
-    orders = sum(as_int(r.orders) for r in rows)
+    orders = sum(by_day.values())
     revenue = sum(float(r.revenue or 0) for r in rows)
-    assisted_revenue = sum(float(r.assisted_revenue or 0) for r in rows)
+    assisted_revenue = sum(float(r.revenue or 0) for r in assisted_rows)
     # Totals are summed as stored: a shop sells in one currency, the latest order's.
     currency = connection.scalar(
         select(ORDER.c.currency)
@@ -84,7 +80,7 @@ def commerce_metrics(connection: Connection, scope: Scope) -> CommerceMetrics:
         click_through=Rate(clicked, shown),
         orders=orders,
         revenue=revenue,
-        assisted_orders=Rate(sum(as_int(r.assisted) for r in rows), orders),
+        assisted_orders=Rate(sum(assisted_by_day.values()), orders),
         assisted_revenue=assisted_revenue,
         assisted_revenue_share=assisted_revenue / revenue if revenue else None,
         currency=currency or "",
@@ -122,7 +118,9 @@ def _click_through(connection: Connection, scope: Scope) -> tuple[int, int]:
 
 
 def assisted_order_ids(connection: Connection, scope: Scope) -> Any:
-    """Subquery (order_id, conversation_id): assisted orders in range, a conversation behind each.
+    """Subquery (order_id, created_at, total, conversation_id): assisted orders in range.
+
+    conversation_id is one conversation behind each (the smallest id).
 
     Driven from the mentions, which are few: answers in conversations with a
     customer that were active in the range or the window before it. Each finds
@@ -132,17 +130,35 @@ def assisted_order_ids(connection: Connection, scope: Scope) -> Any:
     """
     window = timedelta(days=scope.settings.assisted_window_days)
     c = CONVERSATION.c
+    # Found through the last-activity index: the start bound only filters.
     active = select(c.id).where(
         c.customer_id.is_not(None),
         c.last_activity_at >= scope.t0 - window,
-        c.started_at < scope.t1,
+        unindexed(c.started_at) < scope.t1,
         *channel_lang_conditions(scope, c),
     )
     found = mentioned_skus(connection.dialect.name, active).subquery("found")
+    # One row per conversation and SKU: from its first mention there, the order may
+    # come until `window` after its last one.
+    spans = (
+        select(
+            found.c.conversation_id,
+            found.c.sku,
+            func.min(found.c.at).label("first_at"),
+            func.max(found.c.at).label("last_at"),
+        )
+        .group_by(found.c.conversation_id, found.c.sku)
+        .subquery("spans")
+    )
     mentions = (
-        select(found.c.conversation_id, found.c.at, found.c.sku, c.customer_id)
-        .select_from(found.join(CONVERSATION, c.id == found.c.conversation_id))
-        .distinct()
+        select(
+            spans.c.conversation_id,
+            spans.c.sku,
+            spans.c.first_at,
+            (epoch(spans.c.last_at) + window.total_seconds()).label("until_s"),
+            c.customer_id,
+        )
+        .select_from(spans.join(CONVERSATION, c.id == spans.c.conversation_id))
         .cte("mentions")
         .prefix_with("MATERIALIZED")
     )
@@ -156,15 +172,17 @@ def assisted_order_ids(connection: Connection, scope: Scope) -> Any:
         .exists()
     )
     return (
-        select(o.order_id, func.min(m.conversation_id).label("conversation_id"))
+        select(
+            o.order_id, o.created_at, o.total, func.min(m.conversation_id).label("conversation_id")
+        )
         .select_from(
-            mentions.join(ORDER, and_(o.customer_id == m.customer_id, o.created_at >= m.at))
+            mentions.join(ORDER, and_(o.customer_id == m.customer_id, o.created_at >= m.first_at))
         )
         .where(
             *order_conditions(scope),
-            epoch(o.created_at) <= epoch(m.at) + window.total_seconds(),
+            epoch(o.created_at) <= m.until_s,
             has_line,
         )
-        .group_by(o.order_id)
+        .group_by(o.order_id, o.created_at, o.total)
         .subquery("assisted")
     )

@@ -3,7 +3,8 @@
 The indexes live on tables other packages own (conversations, turns, orders);
 they are declared here because only analytics' access paths need them:
 a customer's conversations and orders in time order, a conversation's turns
-of one role in time order, an order's line for one SKU. Declaring them
+of one role in time order, orders' totals in time order, an order's line
+for one SKU. Declaring them
 attaches them to the shared metadata, so a `create_all` after this import
 creates them too; `init_analytics_schema` adds them to an existing database.
 """
@@ -40,6 +41,7 @@ INDEXES: tuple[Index, ...] = (
         ORDER.c.created_at,
         ORDER.c.total,
     ),
+    Index("ix_analytics_order_time_total", ORDER.c.created_at, ORDER.c.total),
     Index("ix_analytics_orderitem_order_sku", ORDER_ITEM.c.order_id, ORDER_ITEM.c.sku),
 )
 
