@@ -70,9 +70,7 @@ def search_command(
         str | None, typer.Option(help="Only passages in this language (en, zh).")
     ] = None,
     sku: Annotated[str | None, typer.Option(help="Only this product's passages.")] = None,
-    kind: Annotated[
-        str | None, typer.Option(help="Only 'product' or 'document' passages.")
-    ] = None,
+    kind: Annotated[str | None, typer.Option(help="Only 'product' or 'document' passages.")] = None,
     k: Annotated[int, typer.Option("-k", help="How many results.")] = 10,
     products: Annotated[
         bool, typer.Option("--products", help="Rank products instead of passages.")
@@ -104,8 +102,11 @@ def search_command(
             if products:
                 for rank, product in enumerate(retriever.search_products(query, k, filters), 1):
                     if as_json:
-                        record = {"sku": product.sku, "score": product.score,
-                                  "hits": [_hit_json(h) for h in product.hits]}
+                        record = {
+                            "sku": product.sku,
+                            "score": product.score,
+                            "hits": [_hit_json(h) for h in product.hits],
+                        }
                         typer.echo(json.dumps(record, ensure_ascii=False))
                         continue
                     typer.echo(f"{rank:>3}. {product.score:.4f}  {product.sku}")
@@ -114,8 +115,11 @@ def search_command(
                 return
             hits = retriever.search(query, k, filters)
             for rank, hit in enumerate(hits, 1):
-                typer.echo(json.dumps(_hit_json(hit), ensure_ascii=False) if as_json
-                           else _hit_line(rank, hit))
+                typer.echo(
+                    json.dumps(_hit_json(hit), ensure_ascii=False)
+                    if as_json
+                    else _hit_line(rank, hit)
+                )
             if not hits and not as_json:
                 typer.echo("no results", err=True)
         finally:

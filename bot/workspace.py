@@ -88,8 +88,12 @@ class Workspace:
 
     def apply_ingest(self, report: IngestReport) -> SyncReport:
         """Bring the index up to date after an ingest, re-embedding only what changed."""
-        if not (report.changed_skus or report.deleted_skus or report.changed_passage_ids
-                or report.deleted_passage_ids):
+        if not (
+            report.changed_skus
+            or report.deleted_skus
+            or report.changed_passage_ids
+            or report.deleted_passage_ids
+        ):
             return SyncReport()
         if self._retriever is None:
             # Opening the index catches up with the whole database, this report included.

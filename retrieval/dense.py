@@ -128,7 +128,10 @@ class DenseIndex:
             self.nlist = ivf_nlist(len(rows))
             quantizer = faiss.IndexFlatIP(self.dim)
             ivf = faiss.IndexIVFScalarQuantizer(
-                quantizer, self.dim, self.nlist, faiss.ScalarQuantizer.QT_8bit,
+                quantizer,
+                self.dim,
+                self.nlist,
+                faiss.ScalarQuantizer.QT_8bit,
                 faiss.METRIC_INNER_PRODUCT,
             )
             # Train on a sample: k-means cost grows with points, and 64 a list is plenty.
@@ -204,8 +207,12 @@ class DenseIndex:
         return int(rows[-1]) + 1 if len(rows) else 0
 
     def meta(self) -> dict[str, Any]:
-        return {"dim": self.dim, "kind": self.kind, "nlist": self.nlist,
-                "trained_on": self.trained_on}
+        return {
+            "dim": self.dim,
+            "kind": self.kind,
+            "nlist": self.nlist,
+            "trained_on": self.trained_on,
+        }
 
     @classmethod
     def from_state(

@@ -102,8 +102,12 @@ def product_passages(product: Product, extra: Sequence[ProductPassage] = ()) -> 
     for field, text, lang in _product_fields(product):
         add(field, text, lang)
     for passage in sorted(extra, key=lambda p: p.position):
-        add(passage.source or "passage", passage.text, passage.lang or product.lang,
-            PASSAGE_CHUNK_CHARS)
+        add(
+            passage.source or "passage",
+            passage.text,
+            passage.lang or product.lang,
+            PASSAGE_CHUNK_CHARS,
+        )
     return out
 
 

@@ -66,9 +66,7 @@ class SyncReport:
 
 def read_catalog_state(engine: Engine) -> CatalogState:
     with session_scope(engine) as session:
-        products = session.exec(
-            select(Product.sku, Product.content_hash, Product.updated_at)
-        ).all()
+        products = session.exec(select(Product.sku, Product.content_hash, Product.updated_at)).all()
         documents = session.exec(
             select(
                 DocumentPassage.path,
@@ -253,8 +251,10 @@ def open_index(
         report = catch_up(index, engine, embedder, progress)
         index.reshape()  # the kind setting may have changed since the index was saved
         reshaped = (index.dense.kind, index.dense.nlist) != shape
-        if not report.changed and not reshaped and stored.info.get("fingerprint") == fingerprint(
-            index
+        if (
+            not report.changed
+            and not reshaped
+            and stored.info.get("fingerprint") == fingerprint(index)
         ):
             return index, report
     save(index, embedder, directory)

@@ -63,7 +63,8 @@ class _Labels:
         if len(self._normalised) != len(self.labels):
             self._normalised = [normalise_label(label) for label in self.labels]
         return np.fromiter(
-            (bool(predicate(label)) for label in self._normalised), dtype=bool,
+            (bool(predicate(label)) for label in self._normalised),
+            dtype=bool,
             count=len(self._normalised),
         )
 

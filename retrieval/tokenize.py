@@ -92,5 +92,5 @@ def tokenize(text: str) -> list[str]:
 
 
 def detect_lang(text: str) -> str:
-    """"zh" when the text has any Han character, else "en": enough for a shop's two languages."""
+    """Return "zh" when the text has any Han character, else "en" (a shop has those two)."""
     return "zh" if has_cjk(text) else "en"

@@ -60,9 +60,7 @@ def test_ivf_finds_what_exact_finds_and_supports_removal() -> None:
     ivf.rebuild("ivf")
     assert ivf.kind == "ivf" and ivf.nlist >= 16 and ivf.ntotal == 3000
     queries = _unit(rng, 50, 16)
-    overlap = [
-        len(set(exact.search(q, 10)[0]) & set(ivf.search(q, 10)[0])) / 10 for q in queries
-    ]
+    overlap = [len(set(exact.search(q, 10)[0]) & set(ivf.search(q, 10)[0])) / 10 for q in queries]
     assert np.mean(overlap) > 0.9
     ivf.remove([5, 6])
     assert ivf.ntotal == 2998
@@ -108,7 +106,8 @@ def _hybrid(n_products: int, params: IndexParams) -> HybridIndex:
     embedder = HashEmbedder(16)
     index = HybridIndex(embedder.dimension, embedder.name, params)
     add_passages(
-        index, [product(f"s{i}", f"product number {i} model x{i % 97}") for i in range(n_products)],
+        index,
+        [product(f"s{i}", f"product number {i} model x{i % 97}") for i in range(n_products)],
         embedder,
     )
     return index

@@ -79,9 +79,7 @@ def test_incremental_update_and_delete(engine: Engine, tmp_path: Path) -> None:
     changed[0]["stock"] = 0
     changed[1]["title"] = "多乐士墙面面漆 5升"  # zh-1: new title text
     changed.append({"sku": "nw-1", "title": "Wool winter scarf", "price": 25.0, "stock": 2})
-    report = ingest_catalog(
-        engine, _write(tmp_path / "v2.jsonl", changed), delete_missing=True
-    )
+    report = ingest_catalog(engine, _write(tmp_path / "v2.jsonl", changed), delete_missing=True)
     assert report.deleted_skus == {"sh-1"} and {"hp-1", "zh-1", "nw-1"} <= report.changed_skus
     result = update_index(
         index, engine, embedder, changed_skus=report.changed_skus, deleted_skus=report.deleted_skus
@@ -156,9 +154,7 @@ def _generation(directory: Path) -> Path:
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "delete", "manifest", "pointer"])
-def test_corrupt_index_is_detected_and_rebuilt(
-    engine: Engine, tmp_path: Path, damage: str
-) -> None:
+def test_corrupt_index_is_detected_and_rebuilt(engine: Engine, tmp_path: Path, damage: str) -> None:
     directory = tmp_path / "index"
     open_index(engine, HashEmbedder(), directory, IndexParams())
     generation = _generation(directory)
