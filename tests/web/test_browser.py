@@ -248,7 +248,13 @@ def test_socket_drop_mid_answer_recovers(page: Any, site: dict[str, Any]) -> Non
     shot(page, "06-after-socket-drop")
     cid = page.evaluate("() => JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).cid")
     events = site["server"].call(site["store"].events(cid))
-    assert [e.type for e in events] == ["user", "answer", "user", "answer"]
+    # The resent message may reach the server while the first answer is still being made,
+    # so the log may interleave; what matters is one of each, and every answer to its message.
+    users = [e.id for e in events if e.type == "user"]
+    replies = [e.reply_to for e in events if e.type == "answer"]
+    assert len(users) == 2 and len(set(users)) == 2
+    assert sorted(replies) == sorted(users)
+    assert events[0].type == "user"
 
 
 # What has focus inside the widget: "launch", "kefu-input", ... or "" when outside it.
