@@ -216,7 +216,7 @@ def _base_orders(
     spec: DemoSpec, rng: random.Random, clock: _Clock, ids: list[int], rates: list[float]
 ) -> dict[int, list[tuple[datetime, str]]]:
     """Orders that happen whatever the chats: customer id -> sorted [(when, order id)]."""
-    n = max(0, int(spec.orders * 0.9))
+    n = max(0, int(spec.orders * 0.99))
     who = rng.choices(ids, rates, k=n) if ids else []
     by_customer: dict[int, list[tuple[datetime, str]]] = {}
     for i, cid in enumerate(who):

@@ -37,22 +37,38 @@ def unanswered_questions(scope: Scope) -> tuple[Subquery, ColumnElement[bool]]:
         """The value of `column` on the conversation's next turn."""
         return func.lead(column).over(partition_by=t.conversation_id, order_by=(t.created_at, t.id))
 
+    # Only conversations that were handed off or have a thumbs-down or failed
+    # answer can hold an unanswered question: the index finds them without
+    # reading any turn, and only their turns are put in sequence.
+    bad_answer = (
+        select(TURN.c.id)
+        .where(
+            TURN.c.conversation_id == c.id,
+            TURN.c.role == "assistant",
+            or_(TURN.c.thumbs == "down", TURN.c.failed_checks > 0),
+        )
+        .exists()
+    )
+    suspects = (
+        select(c.id, c.handed_off)
+        .where(*conversation_conditions(scope), or_(c.handed_off.is_(True), bad_answer))
+        .subquery("suspects")
+    )
     sequenced = (
         select(
             t.id,
             t.conversation_id,
             t.role,
-            t.text,
             t.intent,
             t.created_at,
-            c.handed_off,
+            suspects.c.handed_off,
             next_(t.role).label("next_role"),
             next_(t.thumbs).label("next_thumbs"),
             next_(t.failed_checks).label("next_failed"),
             next_(json_length(t.citations)).label("next_cites"),
         )
-        .select_from(TURN.join(CONVERSATION, c.id == t.conversation_id))
-        .where(*conversation_conditions(scope), t.role.in_(("user", "assistant", "staff")))
+        .select_from(suspects.join(TURN, t.conversation_id == suspects.c.id))
+        .where(t.role.in_(("user", "assistant", "staff")))
         .subquery("sequenced")
     )
     s = sequenced.c
@@ -64,7 +80,6 @@ def unanswered_questions(scope: Scope) -> tuple[Subquery, ColumnElement[bool]]:
         sequenced,
         and_(
             s.role == "user",
-            s.text != "",
             s.intent.not_in(NOT_QUESTIONS),
             or_(
                 failed_answer,
@@ -78,11 +93,18 @@ def unanswered_questions(scope: Scope) -> tuple[Subquery, ColumnElement[bool]]:
 def knowledge_gaps(connection: Connection, scope: Scope) -> tuple[KnowledgeGap, ...]:
     sequenced, unanswered = unanswered_questions(scope)
     s = sequenced.c
-    rows = connection.execute(
-        select(s.conversation_id, s.text)
+    picked = (
+        select(s.id, s.created_at)
         .where(unanswered)
         .order_by(s.created_at.desc(), s.id)
         .limit(scope.settings.gap_sample)
+        .subquery("picked")
+    )
+    rows = connection.execute(
+        select(TURN.c.conversation_id, TURN.c.text)
+        .join_from(picked, TURN, TURN.c.id == picked.c.id)
+        .where(TURN.c.text != "")
+        .order_by(picked.c.created_at.desc(), picked.c.id)
     ).all()
     texts = [r.text for r in rows]
     groups = group_similar(texts, scope.settings.gap_similarity)

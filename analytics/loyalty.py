@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Float, and_, case, cast, func, literal, select
+from sqlalchemy import Connection, Float, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from analytics.filters import Scope, to_utc
@@ -49,28 +49,40 @@ def formula(settings: AnalyticsSettings, lang: str = "en") -> str:
 
 
 def loyalty(connection: Connection, scope: Scope) -> Loyalty:
-    """Scores of the customers who chatted in scope, as of the range's end."""
+    """Scores of the customers who chatted in scope, as of the range's end.
+
+    One statement: window functions add the band counts, the total and the mean
+    to each scored row, and only the top rows and one row per band come back.
+    """
     scored = _scored(scope.settings, chatters(scope), min(scope.t1, scope.as_of))
     s = scored.c
-    summary = connection.execute(select(func.count(), func.avg(s.score))).one()
     band = case(*[(s.score < (i + 1) * 100 / BANDS, i) for i in range(BANDS - 1)], else_=BANDS - 1)
-    banded = select(band.label("band")).subquery("banded")
-    counts = {
-        int(r[0]): int(r[1])
-        for r in connection.execute(select(banded.c.band, func.count()).group_by(banded.c.band))
-    }
-    rows = connection.execute(
-        select(scored, CUSTOMER.c.name)
+    windowed = (
+        select(
+            scored,
+            CUSTOMER.c.name,
+            band.label("band"),
+            func.row_number().over(order_by=(s.score.desc(), s.customer_id)).label("rank"),
+            func.row_number().over(partition_by=band, order_by=s.customer_id).label("in_band"),
+            func.count().over(partition_by=band).label("band_n"),
+            func.count().over().label("total_n"),
+            func.avg(s.score).over().label("mean"),
+        )
         .join_from(scored, CUSTOMER, CUSTOMER.c.id == s.customer_id, isouter=True)
-        .order_by(s.score.desc(), s.customer_id)
-        .limit(scope.settings.top_n)
+        .subquery("windowed")
+    )
+    w = windowed.c
+    rows = connection.execute(
+        select(windowed).where(or_(w.rank <= scope.settings.top_n, w.in_band == 1)).order_by(w.rank)
     ).all()
+    top = [r for r in rows if r.rank <= scope.settings.top_n]
+    counts = {int(r.band): int(r.band_n) for r in rows if r.in_band == 1}
     return Loyalty(
         formula=formula(scope.settings),
-        customers=as_int(summary[0]),
-        mean_score=float(summary[1]) if summary[1] is not None else None,
-        histogram=tuple(as_int(counts.get(i)) for i in range(BANDS)),
-        top=tuple(_row(r) for r in rows),
+        customers=as_int(rows[0].total_n) if rows else 0,
+        mean_score=float(rows[0].mean) if rows else None,
+        histogram=tuple(counts.get(i, 0) for i in range(BANDS)),
+        top=tuple(_row(r) for r in top),
     )
 
 

@@ -8,7 +8,8 @@ order within `repurchase_window_days` after the index date; a customer counts
 only once that window has passed. Non-chatters are customers with no
 conversation from the range's start until the end of their window (or the
 range's end, if later) who existed before the range (created earlier, or an
-order earlier). Their repurchase rate is re-weighted to the chatters' mix of
+order earlier); past `repurchase_sample` customers, every k-th customer id of
+them is read. Their repurchase rate is re-weighted to the chatters' mix of
 strata; strata without any non-chatter are left out and their chatters counted
 as unmatched. Everything is counted in SQL; Python combines the strata.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Float, Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Connection, Integer, and_, case, cast, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from analytics.filters import Scope
@@ -123,40 +124,68 @@ def _other_strata(
     if window_end > scope.as_of:
         return {}  # no non-chatter's window has passed yet
     c, o, cu = CONVERSATION.c, ORDER.c, CUSTOMER.c
+    step = _sample_step(connection, scope.settings.repurchase_sample)
     chatted_any = select(c.customer_id).where(
         c.customer_id.is_not(None), c.started_at >= index, c.started_at < max(scope.t1, window_end)
     )
-    ordered_before = select(o.customer_id).where(o.created_at < index, o.customer_id.is_not(None))
     before = o.created_at < index
+    # One pass over every customer's orders up to the window's end, through the
+    # (customer, time) index alone; recency is compared as timestamps against the
+    # shared index date, which spares a date conversion per customer.
     per_customer = (
         select(
             cu.id,
+            cu.created_at,
             func.sum(flag(before)).label("prior"),
-            (literal(seconds(index), Float) - epoch(func.max(case((before, o.created_at))))).label(
-                "since_s"
-            ),
+            func.max(case((before, o.created_at))).label("last_before"),
             func.max(flag(o.created_at >= index)).label("bought"),
         )
         .select_from(
             CUSTOMER.outerjoin(ORDER, and_(o.customer_id == cu.id, o.created_at <= window_end))
         )
-        .where(
-            or_(cu.created_at < index, cu.id.in_(ordered_before)),
-            cu.id.not_in(chatted_any),
-        )
-        .group_by(cu.id)
+        .where(cu.id.not_in(chatted_any), *([cu.id % step == 0] if step > 1 else []))
+        .group_by(cu.id, cu.created_at)
         .subquery("per_customer")
     )
-    return _strata(connection, per_customer)
-
-
-def _strata(connection: Connection, per_customer: Any) -> dict[tuple[str, str], tuple[int, int]]:
     p = per_customer.c
-    banded = select(
-        _orders_band(p.prior).label("ob"),
-        _recency_band(p.since_s).label("rb"),
-        cast(func.coalesce(p.bought, 0), Integer).label("bought"),
-    ).subquery("banded")
+    last = p.last_before
+    day = timedelta(days=1)
+    recency = case(
+        (last.is_(None), "none"),
+        (last >= index - 30 * day, "<=30d"),
+        (last >= index - 90 * day, "31-90d"),
+        (last >= index - 180 * day, "91-180d"),
+        else_=">180d",
+    )
+    # Customers who existed before the range: signed up earlier, or ordered earlier.
+    existed = or_(p.created_at < index, p.prior > 0)
+    return _strata(connection, per_customer, recency, existed)
+
+
+def _sample_step(connection: Connection, sample: int) -> int:
+    """k such that every k-th customer id gives at most `sample` customers (1: all)."""
+    if sample <= 0:
+        return 1
+    customers = as_int(connection.scalar(select(func.count()).select_from(CUSTOMER)))
+    return max(1, -(-customers // sample))
+
+
+def _strata(
+    connection: Connection,
+    per_customer: Any,
+    recency: ColumnElement[str] | None = None,
+    keep: ColumnElement[bool] | None = None,
+) -> dict[tuple[str, str], tuple[int, int]]:
+    p = per_customer.c
+    banded = (
+        select(
+            _orders_band(p.prior).label("ob"),
+            (recency if recency is not None else _recency_band(p.since_s)).label("rb"),
+            cast(func.coalesce(p.bought, 0), Integer).label("bought"),
+        )
+        .where(keep if keep is not None else true())
+        .subquery("banded")
+    )
     rows = connection.execute(
         select(
             banded.c.ob, banded.c.rb, func.count().label("n"), func.sum(banded.c.bought).label("b")

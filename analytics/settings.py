@@ -32,6 +32,10 @@ class AnalyticsSettings(BaseSettings):
     assisted_window_days: int = Field(default=7, ge=0)
     # Repurchase comparison: an order within this many days after the index date.
     repurchase_window_days: int = Field(default=30, ge=1)
+    # The non-chatters compared are every k-th customer id, k chosen so that at
+    # most this many are read (0: all of them); a sample this size measures a rate
+    # to within a fraction of a point and keeps the query to a fixed cost.
+    repurchase_sample: int = Field(default=20_000, ge=0)
     # Retention cohorts: how many weeks after the first conversation are shown,
     # and how many weekly cohorts at most.
     cohort_weeks: int = Field(default=8, ge=1, le=26)
@@ -50,7 +54,7 @@ class AnalyticsSettings(BaseSettings):
     top_n: int = Field(default=10, ge=1, le=100)
     # Knowledge gaps: the newest this-many unanswered questions are grouped, two
     # questions join a group at this cosine similarity of character n-grams.
-    gap_sample: int = Field(default=2000, ge=10)
+    gap_sample: int = Field(default=1000, ge=10, le=5000)
     gap_similarity: float = Field(default=0.45, gt=0, lt=1)
     # Where the staff console lists conversations: every figure links there.
     conversations_url: str = "/console/conversations"

@@ -48,7 +48,7 @@ def spec_for(scale: float) -> DemoSpec:
         visitors=int(30_000 * scale),
         conversations=int(100_000 * scale),
         orders=int(1_000_000 * scale),
-        extra_exchanges=3.5,  # about ten turns a conversation
+        extra_exchanges=4.1,  # about ten turns a conversation
         seed=2026,
     )
 
@@ -65,29 +65,46 @@ def filter_sets() -> list[Filters]:
 
 
 def bulk_writer(dialect: str) -> Callable[[Connection, Table, list[dict[str, Any]]], None]:
-    """COPY on PostgreSQL, plain executemany of pre-serialised values on SQLite."""
+    """COPY on PostgreSQL, plain executemany of pre-serialised values on SQLite.
 
-    def value(v: Any) -> Any:
-        if isinstance(v, datetime):
-            return v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else v
-        if isinstance(v, dict | list):
-            return json.dumps(v, ensure_ascii=False)
-        return v
+    Each column gets its converter once (by its SQL type), not a type test a value.
+    """
+
+    def sqlite_time(v: datetime | None) -> str | None:
+        # the text SQLAlchemy stores for a UTC datetime on SQLite
+        if v is None:
+            return None
+        return v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    def as_json(v: Any) -> str:
+        return "[]" if v == [] else "{}" if v == {} else json.dumps(v, ensure_ascii=False)
+
+    def converters(table: Table, columns: list[str]) -> list[Callable[[Any], Any]]:
+        out: list[Callable[[Any], Any]] = []
+        for name in columns:
+            kind = type(table.c[name].type).__name__
+            if kind == "JSON":
+                out.append(as_json)
+            elif kind == "UTCDateTime" and dialect == "sqlite":
+                out.append(sqlite_time)
+            else:
+                out.append(lambda v: v)
+        return out
 
     def write(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         columns = list(rows[0])
+        convert = list(zip(columns, converters(table, columns), strict=True))
+        names = ", ".join(f'"{c}"' for c in columns)
         if dialect == "postgresql":
             raw = conn.connection.driver_connection
-            names = ", ".join(f'"{c}"' for c in columns)
             with raw.cursor().copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:  # type: ignore[union-attr]
                 for row in rows:
-                    copy.write_row([value(row[c]) for c in columns])
+                    copy.write_row([f(row[c]) for c, f in convert])
             return
         marks = ", ".join("?" for _ in columns)
-        names = ", ".join(f'"{c}"' for c in columns)
         conn.exec_driver_sql(
             f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',
-            [tuple(value(row[c]) for c in columns) for row in rows],
+            [tuple(f(row[c]) for c, f in convert) for row in rows],
         )
 
     return write

@@ -60,6 +60,22 @@ def test_repurchase_against_matched_non_chatters(db: Engine) -> None:
     assert r.immature_chatters == 1
 
 
+def test_non_chatters_are_sampled_by_customer_id(db: Engine) -> None:
+    b = ShopBuilder()
+    for cid in range(1, 10):
+        b.customer(cid)
+        b.order(f"old-{cid}", cid, at(10, month=1), [("A", 1, 10.0)])
+    chat(b, "k1", 1, at(3))
+    b.order("c6-new", 6, at(4), [("A", 1, 10.0)])
+    b.write(db)
+    # 9 customers, at most 3 read: every 3rd id, i.e. 3, 6, 9 (none of them chatted)
+    settings = AnalyticsSettings(repurchase_window_days=10, repurchase_sample=3)
+    with db.connect() as conn:
+        r = repurchase(conn, Scope(RANGE, settings, at(15)))
+    assert r.matched_others == Rate(1, 3)  # c6 ordered
+    assert r.chatted == Rate(0, 1)
+
+
 def test_repurchase_without_data(db: Engine) -> None:
     with db.connect() as conn:
         r = repurchase(conn, Scope(RANGE, AnalyticsSettings(), at(30, month=4)))
