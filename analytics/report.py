@@ -24,6 +24,7 @@ from analytics.rfm import rfm_migration
 from analytics.series import daily
 from analytics.service import service_metrics
 from analytics.settings import AnalyticsSettings
+from analytics.sql import for_analytics
 from analytics.types import (
     Cohort,
     CommerceMetrics,
@@ -84,6 +85,7 @@ def build_report(
     settings = settings or AnalyticsSettings()
     scope = Scope.of(filters, settings, as_of or datetime.now(UTC))
     with translate_db_errors(), engine.connect() as connection:
+        for_analytics(connection)
         figures = {name: query(connection, scope) for name, query in QUERIES.items()}
     return Report(
         filters=filters,

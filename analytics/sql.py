@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     Float,
     Integer,
     Select,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     true,
     union_all,
 )
@@ -69,6 +71,19 @@ def _epoch_postgresql(element: epoch, compiler: SQLCompiler, **kw: Any) -> str:
     return (
         f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
     )
+
+
+def for_analytics(connection: Connection) -> Connection:
+    """Settings for analytic reads on this connection's transaction; returns it.
+
+    PostgreSQL compiles a plan with JIT once its estimated cost passes a
+    threshold these reports pass easily: compiling then costs far more than the
+    sub-second query it speeds up. SET LOCAL lasts until the transaction ends,
+    so a pooled connection goes back unchanged.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL jit = off"))
+    return connection
 
 
 def seconds(at: datetime) -> float:

@@ -35,6 +35,7 @@ from analytics import (
 )
 from analytics.errors import translate_db_errors
 from analytics.filters import local_date
+from analytics.sql import for_analytics
 
 DEFAULT_DAYS = 30
 MAX_IDS = 1000
@@ -110,7 +111,7 @@ def analytics_router(
 
         def ids() -> list[str]:
             with translate_db_errors(), engine().connect() as conn:
-                return conversation_ids(conn, scope, metric, key, limit)
+                return conversation_ids(for_analytics(conn), scope, metric, key, limit)
 
         return {"metric": metric, "key": key, "ids": _guard(ids)}
 
