@@ -5,21 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from aiogram.fsm.storage.base import BaseStorage
-from sqlmodel import Session
 
 from bot.telegram.gateway import TelegramGateway, build_telegram
 from bot.telegram.settings import TelegramSettings
 from catalog.db import create_db_engine, init_schema
-from catalog.models import Customer, Order, OrderItem
 from dialogue.orders import OrderDesk
 from dialogue.types import DialogueManager, Feedback
+from tests.support.orders import seed_two_customers
 from tests.telegram.harness import (
     ChatUser,
     Emulator,
@@ -46,34 +44,7 @@ def emulator() -> Iterator[Emulator]:
 def order_desk(tmp_path: Path) -> OrderDesk:
     engine = create_db_engine(f"sqlite:///{tmp_path / 'shop.db'}")
     init_schema(engine)
-    with Session(engine) as session:
-        session.add(Customer(id=1, email="li.wei@example.com", telegram_id=LINKED_USER))
-        session.add(Customer(id=2, email="anna@example.com"))
-        session.flush()
-        session.add(
-            Order(
-                order_id="A-1001",
-                customer_id=1,
-                status="shipped",
-                total=299.0,
-                currency="CNY",
-                created_at=datetime(2026, 11, 2, tzinfo=UTC),
-                tracking={"carrier": "SF", "number": "SF123", "eta": "2026-11-05"},
-            )
-        )
-        session.add(
-            Order(
-                order_id="A-2001",
-                customer_id=2,
-                status="delivered",
-                total=459.0,
-                currency="CNY",
-                created_at=datetime(2026, 11, 3, tzinfo=UTC),
-            )
-        )
-        session.flush()
-        session.add(OrderItem(order_id="A-1001", sku="EA-1001", qty=1, price=299.0))
-        session.commit()
+    seed_two_customers(engine, telegram_id=LINKED_USER)
     return OrderDesk(engine)
 
 
