@@ -35,6 +35,7 @@ class GroundedResult:
     tokens: int = 0
     first_sentence_ms: float | None = None
     fallback: str = ""  # "", "extractive", "no_facts", "model_down"
+    model_error: str = ""  # why the model's reply failed or never came, for the transcript
 
     @property
     def failed_checks(self) -> int:
@@ -103,20 +104,30 @@ async def grounded_answer(
                 if out is not None:
                     yield out
         except LMError as exc:
+            # The sentences already sent stay (they were verified); the half-written one
+            # left in the splitter is dropped, and the facts complete the answer below.
             log.warning("language model failed, answering from the facts: %s", exc)
             result.fallback = "model_down"
-    if any(out.citations for out in result.sent):
+            result.model_error = f"{type(exc).__name__}: {exc}"
+    if any(out.citations for out in result.sent) and not result.model_error:
         return
-    # nothing cited got through (only chatter, or nothing at all): answer from the facts
+    # nothing cited got through (only chatter, or nothing at all), or the model stopped
+    # mid-answer: answer from the facts
     fallback = extractive_answer(question, facts, "zh" if lang == "zh" else "en", focus_sku)
-    if fallback is not None:
+    if fallback is not None and not _already_said(fallback.text, result.sent):
         result.fallback = result.fallback or "extractive"
         out = SentenceOut(fallback.text, tuple(Citation(ref) for ref in fallback.citations))
         result.sent.append(out)
-        result.first_sentence_ms = (time.perf_counter() - started) * 1000
+        if result.first_sentence_ms is None:
+            result.first_sentence_ms = (time.perf_counter() - started) * 1000
         yield out
-    else:
+    elif fallback is None:
         result.fallback = result.fallback or "no_facts"
+
+
+def _already_said(text: str, sent: list[SentenceOut]) -> bool:
+    folded = text.strip().casefold()
+    return any(folded in out.text.casefold() for out in sent)
 
 
 def _check(

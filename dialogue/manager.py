@@ -383,6 +383,7 @@ class ShopAssistant:
                 cards=[{"sku": c.sku, "price": c.price} for c in answer.cards],
                 failed_checks=log.grounded.failed_checks,
                 model=log.grounded.model,
+                model_error=log.grounded.model_error,
                 tokens=log.grounded.tokens,
                 latency_ms=log.latency_ms,
                 customer_id=turn.customer_id,

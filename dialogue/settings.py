@@ -36,11 +36,21 @@ class DialogueSettings(BaseSettings):
     # openai backend
     lm_base_url: str = "http://127.0.0.1:8000/v1"
     lm_api_key: SecretStr = SecretStr("")
-    # Longest wait for the next piece of the reply (and for the connection).
+    # Longest wait for the next piece of the reply once it has started.
     lm_timeout_s: float = Field(default=60.0, gt=0)
     lm_connect_timeout_s: float = Field(default=5.0, gt=0)
-    # Attempts after a failed connection, before the first token only (a reply is never repeated).
+    # Longest wait from sending the request to the first piece of the reply (queueing and
+    # prompt processing on the server included).
+    lm_first_token_timeout_s: float = Field(default=30.0, gt=0)
+    # Attempts after a failure before the first token only (a reply is never repeated),
+    # spaced by exponential backoff from lm_backoff_s up to lm_backoff_max_s, with jitter.
     lm_retries: int = Field(default=2, ge=0)
+    lm_backoff_s: float = Field(default=0.25, ge=0)
+    lm_backoff_max_s: float = Field(default=4.0, ge=0)
+    # Consecutive failed requests that open the circuit breaker; while open, answers come
+    # from the facts without calling the server, and after the cool-down one trial goes.
+    lm_breaker_failures: int = Field(default=5, ge=1)
+    lm_breaker_cooldown_s: float = Field(default=30.0, ge=0)
 
     # Decoding defaults for replies to shoppers.
     max_new_tokens: int = Field(default=256, ge=1)

@@ -52,6 +52,7 @@ class Turn(SQLModel, table=True):
     cards: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     failed_checks: int = 0
     model: str = ""
+    model_error: str = ""  # the answer came from the facts because the model failed
     tokens: int = 0
     latency_ms: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     thumbs: str | None = None  # up | down

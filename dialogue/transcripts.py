@@ -44,6 +44,8 @@ class TurnRecord:
     cards: list[Any] = field(default_factory=list)
     failed_checks: int = 0
     model: str = ""
+    # why the model's reply failed or was never asked for (server down, breaker open)
+    model_error: str = ""
     tokens: int = 0
     latency_ms: dict[str, Any] = field(default_factory=dict)
     customer_id: int | None = None

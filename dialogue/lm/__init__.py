@@ -9,6 +9,7 @@ from dialogue.lm.budget import Budget, FittedPrompt, fit_prompt
 from dialogue.lm.errors import (
     GenerationFailed,
     LMError,
+    ModelCircuitOpen,
     ModelNotAvailable,
     ModelProtocolError,
     ModelServerUnavailable,
@@ -25,6 +26,7 @@ __all__ = [
     "GenerationParams",
     "LMError",
     "LanguageModel",
+    "ModelCircuitOpen",
     "ModelNotAvailable",
     "ModelProtocolError",
     "ModelServerUnavailable",

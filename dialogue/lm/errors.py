@@ -15,6 +15,10 @@ class ModelServerUnavailable(LMError):
     """The model server cannot be reached, or stopped answering before the reply was complete."""
 
 
+class ModelCircuitOpen(ModelServerUnavailable):
+    """The model server failed repeatedly; requests are not sent until its cool-down ends."""
+
+
 class ModelProtocolError(LMError):
     """The model server answered, but not in the OpenAI chat-completions streaming format."""
 

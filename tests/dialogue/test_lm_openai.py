@@ -116,13 +116,26 @@ async def test_a_stream_dropped_mid_reply_is_reported_not_retried() -> None:
     assert len(server.requests) == 1
 
 
-async def test_a_silent_server_times_out() -> None:
+async def test_a_silent_server_times_out_before_the_first_token() -> None:
     head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
     async with CannedServer([head, 5.0]) as url:
-        client = OpenAIChatClient(url, "m", timeout_s=0.3, retries=0)
-        with pytest.raises(ModelServerUnavailable, match="silent"):
+        client = OpenAIChatClient(url, "m", first_token_timeout_s=0.3, retries=0)
+        with pytest.raises(ModelServerUnavailable, match=r"no reply .* within 0.3s"):
             await asyncio.wait_for(collect(client, HELLO), timeout=4)
         await client.aclose()
+
+
+async def test_a_server_silent_between_tokens_times_out_without_a_retry() -> None:
+    server = CannedServer([sse(chunk("Hel")), 5.0])
+    async with server as url:
+        client = OpenAIChatClient(url, "m", timeout_s=0.3, retries=2, backoff_s=0.01)
+        got = []
+        with pytest.raises(ModelServerUnavailable, match="silent mid-reply"):
+            async with asyncio.timeout(4):
+                async for delta in client.stream(HELLO, GenerationParams()):
+                    got.append(delta)
+        await client.aclose()
+    assert got == ["Hel"] and len(server.requests) == 1
 
 
 async def test_stop_strings_are_applied_even_if_the_server_ignores_them() -> None:
