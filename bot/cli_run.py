@@ -13,7 +13,9 @@ from bot.telegram.gateway import start_telegram
 from bot.web import WebSettings, create_app
 from bot.web.app import serve_async
 from bot.web.products import SqlProductLookup
+from bot.web.signals import SqlShopperSignals
 from bot.web.sql_store import SqlConversationStore
+from dialogue.transcript_feedback import TranscriptFeedback
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,11 @@ async def _run(host: str | None, port: int | None, demo: bool) -> None:
     runtime = await start_assistant(demo_if_empty=demo)
     try:
         app = build_web_app(runtime, web_settings)
-        telegram = await start_telegram(runtime.manager, orders=runtime.orders, app=app)
+        # Telegram's thumbs and ratings go onto the transcript, where analytics reads them.
+        feedback = TranscriptFeedback(runtime.workspace.engine)
+        telegram = await start_telegram(
+            runtime.manager, orders=runtime.orders, app=app, feedback=feedback
+        )
         if telegram is not None:
             typer.echo("kefu: Telegram bot started")
         address = f"{host or web_settings.host}:{port or web_settings.port}"
@@ -56,4 +62,11 @@ def build_web_app(runtime: AssistantRuntime, settings: WebSettings) -> FastAPI:
     async def ready() -> bool:
         return True  # models are loaded before the app is built
 
-    return create_app(runtime.manager, store, SqlProductLookup(engine), settings, ready=ready)
+    return create_app(
+        runtime.manager,
+        store,
+        SqlProductLookup(engine),
+        settings,
+        ready=ready,
+        signals=SqlShopperSignals(engine),
+    )

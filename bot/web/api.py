@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from bot.web.context import TOO_FAST, TOO_LONG, ApiError, client_ip, context
 from bot.web.events import CONVERSATION_ID, ClosedEvent, UserEvent
 from bot.web.protocol import (
+    CardClick,
     ConversationOut,
     ErrorBody,
     FeedbackRequest,
@@ -170,7 +171,29 @@ async def feedback(
         given = Feedback(info.id, turn_id=body.turn_id, thumbs=body.thumbs, comment=body.comment)
     else:
         given = Feedback(info.id, csat=body.csat, comment=body.comment)
-    await store.record_feedback(replace(given, extra={"channel": "web"}))
+    given = replace(given, extra={"channel": "web"})
+    await store.record_feedback(given)
+    signals = context(request).signals
+    if signals is not None:
+        await signals.feedback(given)  # onto the transcript; never fails this request
+
+
+@router.post(
+    "/conversations/{conversation_id}/card-clicks",
+    status_code=204,
+    response_class=Response,
+    responses=_errors(400, 403, 404, 413, 422, 503),
+)
+async def card_click(conversation_id: ConversationId, body: CardClick, request: Request) -> None:
+    """The shopper opened a product card of the answer `turn_id`; sending it again is a no-op."""
+    info = await _conversation(request, conversation_id)
+    if not await context(request).gateway.store.has_turn(info.id, body.turn_id):
+        raise ApiError(404, "not_found", "No answer with this turn_id here.")
+    signals = context(request).signals
+    if signals is None:
+        return
+    if await signals.card_click(info.id, body.turn_id, body.sku) == "not_shown":
+        raise ApiError(404, "not_found", "That answer showed no card with this SKU.")
 
 
 @router.post("/conversations/{conversation_id}/close", responses=_errors(403, 404, 422, 503))

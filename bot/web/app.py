@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +27,9 @@ from bot.web.settings import WebSettings
 from bot.web.store import ConversationStore, StoreError, UnknownConversation
 from dialogue.types import DialogueManager
 
+if TYPE_CHECKING:  # the implementation loads analytics; the app only needs the shape
+    from bot.web.signals import ShopperSignals
+
 
 def make_rate_limiter(settings: WebSettings) -> RateLimiter:
     """Redis when KEFU_REDIS_URL is set (several processes share limits), else memory."""
@@ -43,8 +46,10 @@ def create_app(
     *,
     rate_limiter: RateLimiter | None = None,
     ready: Callable[[], Awaitable[bool]] | None = None,
+    signals: ShopperSignals | None = None,
 ) -> FastAPI:
-    """Build the web app. `ready` (optional) tells /readyz whether models are loaded."""
+    """Build the web app. `ready` (optional) tells /readyz whether models are loaded;
+    `signals` (optional) carries feedback and card clicks to the transcript and analytics."""
     settings = settings or WebSettings()
     limiter = rate_limiter or make_rate_limiter(settings)
     limits = Limits(
@@ -54,7 +59,12 @@ def create_app(
     )
     gateway = Gateway(manager, store, products, turn_timeout_s=settings.turn_timeout_s)
     ctx = WebContext(
-        settings=settings, gateway=gateway, limits=limits, products=products, ready=ready
+        settings=settings,
+        gateway=gateway,
+        limits=limits,
+        products=products,
+        ready=ready,
+        signals=signals,
     )
 
     @asynccontextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
 
@@ -13,6 +14,9 @@ from bot.web.products import ProductLookup
 from bot.web.protocol import ErrorCode
 from bot.web.ratelimit import Limits
 from bot.web.settings import WebSettings
+
+if TYPE_CHECKING:  # the implementation loads analytics; the app only needs the shape
+    from bot.web.signals import ShopperSignals
 
 
 class ApiError(Exception):
@@ -35,6 +39,8 @@ class WebContext:
     limits: Limits
     products: ProductLookup
     ready: Callable[[], Awaitable[bool]] | None = None
+    # feedback and card clicks onto the transcript and analytics (none in bare tests)
+    signals: ShopperSignals | None = None
 
     def customer(self, identity: str) -> int | None:
         """The verified customer id of a signed identity token; None when no token."""

@@ -203,3 +203,11 @@ class CsatFeedback(_Frame):
 
 
 FeedbackRequest = ThumbsFeedback | CsatFeedback
+
+
+class CardClick(_Frame):
+    """The shopper opened a product card that the answer `turn_id` showed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    turn_id: str = Field(min_length=1, max_length=128)
+    sku: str = Field(min_length=1, max_length=128)

@@ -255,13 +255,18 @@
       var href = safeUrl(c.url), img = safeUrl(c.image_url);
       if (img) card.appendChild(el("img", null, null, { src: img, alt: "", loading: "lazy" }));
       var name = el(href ? "a" : "span", "t", c.title);
-      if (href) name.href = href;
+      if (href) { name.href = href; name.onclick = function (ev) { cardClick(ev, b, c.sku, href); }; }
       card.appendChild(name);
       if (c.price != null) card.appendChild(el("p", "p", price(c)));
       if (c.in_stock != null) card.appendChild(el("p", "s" + (c.in_stock ? "" : " no"), c.in_stock ? t("inStock") : t("out")));
       if (c.reason) card.appendChild(el("p", "r", c.reason));
       var row = el("div", "b");
-      if (href) { var v = el("a", null, t("view"), { href: href }); v.setAttribute("aria-label", t("view") + ": " + c.title); row.appendChild(v); }
+      if (href) {
+        var v = el("a", null, t("view"), { href: href });
+        v.setAttribute("aria-label", t("view") + ": " + c.title);
+        v.onclick = function (ev) { cardClick(ev, b, c.sku, href); };
+        row.appendChild(v);
+      }
       var more = el("button", "more", t("more"), { type: "button", "aria-label": t("more") + ": " + c.title });
       more.onclick = function () { send(t("moreMsg", { t: c.title })); };
       row.appendChild(more);
@@ -270,6 +275,18 @@
     });
     b.node.appendChild(list);
     scroll();
+  }
+  // A card opened: report it (recommendation click-through), then follow the link.
+  function cardClick(ev, b, sku, href) {
+    if (!b.turn) return; // the answer is still streaming: nothing logged to attach it to
+    var sent = post("/card-clicks", { turn_id: b.turn, sku: sku }, true);
+    // A new tab or window keeps this page, and keepalive carries the report anyway.
+    if (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+    ev.preventDefault();
+    var gone = false;
+    var go = function () { if (!gone) { gone = true; window.location.assign(href); } };
+    sent.then(go, go);
+    setTimeout(go, 600); // a slow server never holds the shopper back for long
   }
   function renderAnswer(a) {
     hideTyping(a.reply_to);
@@ -288,6 +305,7 @@
       refs.forEach(function (r) { ol.appendChild(el("li", null, r)); });
       b.node.appendChild(ol);
     }
+    b.turn = a.turn_id;
     renderCards(b, a.cards);
     if (!b.node.querySelector(".fb") && a.turn_id) b.node.appendChild(thumbs(a.turn_id));
     b.done = true;
@@ -439,10 +457,11 @@
     }
   }
 
-  function post(path, body) {
+  function post(path, body, keepalive) {
     if (!S.cid) return Promise.resolve(null);
     return fetch(base + "/api/conversations/" + S.cid + path, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body)
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+      keepalive: !!keepalive
     }).then(function (r) { return r.ok && r.status !== 204 ? r.json() : null; }).catch(function () { return null; });
   }
 
