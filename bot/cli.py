@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from bot.cli_chat import chat_command
+from bot.cli_db import db_app
 from bot.cli_eval import eval_app
 from bot.cli_eval_intents import intents_command
 from bot.cli_eval_qa import qa_command
+from bot.cli_index import index_app
 from bot.cli_ingest import add_ingest_hook, ingest_app
 from bot.cli_report import demo_app, report_command
 from bot.cli_run import run_command
@@ -25,6 +27,8 @@ app.command("run")(run_command)
 app.command("search")(search_command)
 app.command("report")(report_command)
 app.add_typer(demo_app, name="demo-data")
+app.add_typer(db_app, name="db")
+app.add_typer(index_app, name="index")
 # The search index follows every catalog or documents ingest.
 add_ingest_hook(index_after_ingest)
 

@@ -9,12 +9,14 @@ import typer
 from fastapi import FastAPI
 
 from bot.assistant import AssistantRuntime, start_assistant
+from bot.migrate import upgrade_database
 from bot.telegram.gateway import start_telegram
 from bot.web import WebSettings, create_app
 from bot.web.app import serve_async
 from bot.web.products import SqlProductLookup
 from bot.web.signals import SqlShopperSignals
 from bot.web.sql_store import SqlConversationStore
+from catalog.errors import CatalogError
 from dialogue.transcript_feedback import TranscriptFeedback
 
 log = logging.getLogger(__name__)
@@ -24,14 +26,24 @@ def run_command(
     host: str = typer.Option(None, help="Address to listen on (default KEFU_WEB_HOST)."),
     port: int = typer.Option(None, help="Port to listen on (default KEFU_WEB_PORT)."),
     demo: bool = typer.Option(True, help="Load the demo shop when the catalog is empty."),
+    db_upgrade: bool = typer.Option(
+        True, help="Migrate the database schema first (off where a deploy job migrates)."
+    ),
 ) -> None:
     """Start the shop assistant: web widget and API, and Telegram when a token is set."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(_run(host, port, demo))
+    asyncio.run(_run(host, port, demo, db_upgrade))
 
 
-async def _run(host: str | None, port: int | None, demo: bool) -> None:
+async def _run(host: str | None, port: int | None, demo: bool, db_upgrade: bool) -> None:
     web_settings = WebSettings()
+    if db_upgrade:
+        try:
+            status = await asyncio.to_thread(upgrade_database)
+        except CatalogError as exc:
+            typer.echo(f"kefu run: cannot migrate the database: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        log.info("database schema at revision %s", status.current)
     typer.echo("kefu: loading the shop and the models (the first start converts them once)…")
     runtime = await start_assistant(demo_if_empty=demo)
     try:
