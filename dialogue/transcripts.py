@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
+from dialogue.message_search import SearchableTurn, index_turns
 from dialogue.transcript_tables import Conversation, Turn
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,11 @@ class TurnRecord:
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
 
+def _searchable(record: TurnRecord) -> SearchableTurn:
+    at = datetime.fromisoformat(record.created_at)
+    return SearchableTurn(record.turn_id, record.conversation_id, record.role, record.text, at)
+
+
 class SqlTranscriptStore:
     """Writes turns into the transcript tables (SQLite or PostgreSQL)."""
 
@@ -59,14 +65,24 @@ class SqlTranscriptStore:
         self.engine = engine
 
     def write(self, records: Iterable[TurnRecord]) -> None:
+        written: list[TurnRecord] = []
         with Session(self.engine) as session:
             for record in records:
-                self._write_one(session, record)
+                if self._write_one(session, record):
+                    written.append(record)
             session.commit()
+        self._index_for_search(written)
 
-    def _write_one(self, session: Session, record: TurnRecord) -> None:
+    def _index_for_search(self, records: list[TurnRecord]) -> None:
+        """Make the stored turns searchable; a failure is logged and costs no turn."""
+        try:
+            index_turns(self.engine, (_searchable(record) for record in records))
+        except Exception:  # message_search.reindex_all catches up later
+            log.exception("indexing %d turns for message search failed", len(records))
+
+    def _write_one(self, session: Session, record: TurnRecord) -> bool:
         if session.get(Turn, record.turn_id) is not None:
-            return  # already written (a replayed spool line)
+            return False  # already written (a replayed spool line)
         at = datetime.fromisoformat(record.created_at)
         conversation = session.get(Conversation, record.conversation_id)
         if conversation is None:
@@ -88,6 +104,7 @@ class SqlTranscriptStore:
             fields.pop(key)
         session.add(Turn(id=record.turn_id, created_at=at, **fields))
         session.flush()
+        return True
 
     def turns(self, conversation_id: str) -> list[Turn]:
         with Session(self.engine) as session:
