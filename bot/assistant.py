@@ -18,6 +18,7 @@ from catalog.models import Product
 from dialogue.conversations import ConversationRepo
 from dialogue.lm.types import LanguageModel
 from dialogue.manager import ShopAssistant
+from dialogue.message_search import create_search_tables
 from dialogue.orders import OrderDesk
 from dialogue.settings import DialogueSettings
 from dialogue.transcript_tables import create_transcript_tables
@@ -71,6 +72,7 @@ async def start_assistant(
         workspace = await asyncio.to_thread(open_workspace)
     settings = settings or DialogueSettings()
     create_transcript_tables(workspace.engine)
+    create_search_tables(workspace.engine)
     if demo_if_empty and await asyncio.to_thread(catalog_is_empty, workspace):
         await asyncio.to_thread(load_demo_shop, workspace)
     ws = workspace
