@@ -24,12 +24,14 @@ from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.methods import SetMyCommands
 from aiogram.types import BotCommand
 from aiogram.utils.token import TokenValidationError
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 
 from bot.telegram.chat_state import chat_of_conversation
 from bot.telegram.delivered import DeliveredKeys, RedisDeliveredKeys
 from bot.telegram.dispatcher import build_dispatcher, make_storage
 from bot.telegram.errors import SettingsError, TelegramGatewayError
+from bot.telegram.leader import Leadership, RedisLeaderLock
 from bot.telegram.outbox import Outbox
 from bot.telegram.services import DraftSupport, FeedbackSink, OrderLinks, TelegramServices
 from bot.telegram.settings import TelegramSettings
@@ -85,6 +87,8 @@ class TelegramGateway:
         self.webhook_secret = webhook_secret
         self.webhook: WebhookEndpoint | None = None
         self._polling: asyncio.Task[None] | None = None
+        # With Redis: only the replica holding the lock receives updates.
+        self.leadership: Leadership | None = None
 
     @property
     def settings(self) -> TelegramSettings:
@@ -101,13 +105,34 @@ class TelegramGateway:
         )
         return self.webhook
 
+    def elect_receiver(self, lock: RedisLeaderLock) -> Leadership:
+        """Receive updates only while holding `lock` (several replicas of one bot)."""
+        self.leadership = Leadership(
+            lock,
+            on_elected=self._receive,
+            on_deposed=self._stop_polling,
+            renew_s=self.settings.telegram_leader_renew_s,
+            retry_s=self.settings.telegram_leader_renew_s,
+        )
+        return self.leadership
+
     async def start(self) -> None:
-        """Begin receiving updates: setWebhook in webhook mode, else a long-polling task."""
+        """Begin receiving updates: setWebhook in webhook mode, else a long-polling task.
+
+        With a receiver lock, this happens only in the replica that holds it; the others
+        deliver staff messages and serve the web app, and wait to take over.
+        """
+        if self.settings.webhook_mode and self.webhook is None:
+            raise SettingsError("webhook mode: mount the gateway on the web app first")
         await asyncio.to_thread(warm_up)
+        if self.leadership is not None:
+            await self.leadership.start()
+        else:
+            await self._receive()
+
+    async def _receive(self) -> None:
         await self._set_commands()
         if self.settings.webhook_mode:
-            if self.webhook is None:
-                raise SettingsError("webhook mode: mount the gateway on the web app first")
             await self.bot.set_webhook(
                 self.settings.telegram_webhook_url,
                 secret_token=self.webhook_secret,
@@ -127,8 +152,7 @@ class TelegramGateway:
         self._polling.add_done_callback(_polling_ended)
         log.info("telegram long polling started")
 
-    async def stop(self) -> None:
-        """Stop receiving, let turns in progress finish, deliver what is queued, close."""
+    async def _stop_polling(self) -> None:
         if self._polling is not None and not self._polling.done():
             try:
                 await self.dispatcher.stop_polling()
@@ -136,6 +160,13 @@ class TelegramGateway:
                 self._polling.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._polling
+        self._polling = None
+
+    async def stop(self) -> None:
+        """Stop receiving, let turns in progress finish, deliver what is queued, close."""
+        if self.leadership is not None:
+            await self.leadership.stop()  # stops polling and hands the lock over
+        await self._stop_polling()
         if self.webhook is not None:
             await self.webhook.close()
         if not await self.services.in_flight.wait_idle(self.settings.telegram_turn_timeout_s):
@@ -204,7 +235,16 @@ def build_telegram(
     )
     dispatcher = build_dispatcher(services, storage or make_storage(settings))
     secret = settings.telegram_webhook_secret.get_secret_value() or secrets.token_urlsafe(32)
-    return TelegramGateway(bot, dispatcher, services, webhook_secret=secret)
+    gateway = TelegramGateway(bot, dispatcher, services, webhook_secret=secret)
+    if settings.redis_url:
+        gateway.elect_receiver(receiver_lock(settings, bot.id))
+    return gateway
+
+
+def receiver_lock(settings: TelegramSettings, bot_id: int) -> RedisLeaderLock:
+    """The lock the replicas of one bot hold to receive its updates."""
+    key = f"{settings.telegram_redis_prefix}:receiver:{bot_id}"
+    return RedisLeaderLock(Redis.from_url(settings.redis_url), key, settings.telegram_leader_ttl_s)
 
 
 async def start_telegram(

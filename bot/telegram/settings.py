@@ -25,6 +25,12 @@ class TelegramSettings(BaseSettings):
     # FSM state (language, link flow) and delivered-message keys in Redis when set.
     redis_url: str = ""
     telegram_redis_prefix: str = "kefu:tg"
+    # With Redis, one process of the bot receives updates (long polling, or the webhook
+    # registration) under a lock that expires after this long unless renewed; the other
+    # processes try to take it every telegram_leader_renew_s and so take over within
+    # about ttl + renew seconds of the receiver's death.
+    telegram_leader_ttl_s: float = Field(default=6.0, gt=0)
+    telegram_leader_renew_s: float = Field(default=2.0, gt=0)
     # The shop's public base URL, for "open in shop" buttons and product photos whose
     # URLs in the catalog are relative ("/p/EA-1001").
     public_url: str = ""
