@@ -20,8 +20,17 @@ from catalog.ingest import IngestReport
 from catalog.settings import CatalogSettings
 from retrieval.hybrid import HybridRetriever
 from retrieval.index import HybridIndex, IndexParams
+from retrieval.reload import IndexReloader, load_published
 from retrieval.settings import RetrievalSettings
-from retrieval.sync import Progress, SyncReport, catch_up, open_index, save, update_index
+from retrieval.sync import (
+    Progress,
+    SyncReport,
+    catch_up,
+    index_info,
+    open_index,
+    save,
+    update_index,
+)
 from retrieval.types import Embedder
 
 log = logging.getLogger(__name__)
@@ -44,6 +53,8 @@ class Workspace:
     progress: Progress | None = None
     _embedder: Embedder | None = field(default=None, repr=False)
     _retriever: HybridRetriever | None = field(default=None, repr=False)
+    # Read-only replicas (KEFU_INDEX_RELOAD_S > 0) follow the published index with this.
+    reloader: IndexReloader | None = field(default=None, repr=False)
     # Servers touch the workspace from several threads; the model and index load once.
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -68,19 +79,43 @@ class Workspace:
         """The search engine over the stored index, built or caught up with the catalog first."""
         with self._lock:
             if self._retriever is None:
+                settings = self.retrieval_settings
+                if settings.index_reload_s > 0:
+                    self._retriever = self._follow_published_index(settings.index_reload_s)
+                    return self._retriever
                 index, report = open_index(
                     self.engine, self.embedder, self.index_dir, self.params, self.progress
                 )
                 if report.changed:
                     log.info("search index: %s", report)
-                settings = self.retrieval_settings
-                self._retriever = HybridRetriever(
-                    index,
-                    self.embedder,
-                    workers=settings.search_workers,
-                    max_pending=settings.search_max_pending,
-                )
+                self._retriever = self._retriever_over(index)
             return self._retriever
+
+    def _retriever_over(self, index: HybridIndex) -> HybridRetriever:
+        settings = self.retrieval_settings
+        return HybridRetriever(
+            index,
+            self.embedder,
+            workers=settings.search_workers,
+            max_pending=settings.search_max_pending,
+        )
+
+    def _follow_published_index(self, interval_s: float) -> HybridRetriever:
+        """Read-only: load the published index (never build or write it) and watch for more."""
+        expected = index_info(self.embedder)
+        stored = load_published(self.index_dir, self.params, expected)
+        retriever = self._retriever_over(stored.index)
+        self.reloader = IndexReloader(
+            retriever,
+            self.index_dir,
+            self.params,
+            expected,
+            interval_s=interval_s,
+            serving=stored.path,
+        )
+        self.reloader.start()
+        log.info("search index %s, reloaded when a newer one is published", stored.path.name)
+        return retriever
 
     @property
     def index(self) -> HybridIndex:
@@ -122,6 +157,8 @@ class Workspace:
         return result
 
     def close(self, dispose_engine: bool = True) -> None:
+        if self.reloader is not None:
+            self.reloader.stop()
         if self._retriever is not None:
             self._retriever.close()
         if dispose_engine:

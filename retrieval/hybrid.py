@@ -63,6 +63,8 @@ class HybridRetriever:
         workers: int = 2,
         max_pending: int = 64,
     ) -> None:
+        # Replaced whole by `swap_index` (hot reload); each search reads it once and works
+        # on that index to the end, so a search in flight never mixes two versions.
         self.index = index
         self.embedder = embedder
         self.params = params or index.params
@@ -79,15 +81,24 @@ class HybridRetriever:
         params = replace(self.params, **changes)  # type: ignore[arg-type]
         return HybridRetriever(self.index, self.embedder, params)
 
+    def swap_index(self, index: HybridIndex) -> HybridIndex:
+        """Serve `index` from the next search on; returns the one it replaces.
+
+        One attribute assignment: searches that started on the old index finish on it.
+        """
+        old, self.index = self.index, index
+        return old
+
     # -- search -----------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
         if k <= 0 or not query.strip():
             return []
+        index = self.index
         tokens, vector = self._prepare(query)
-        with self.index.lock.reading():
-            selection = self.index.table.select(filters)
-            ranked = self._rank(tokens, vector, selection, k)
-            return [self._hit(ranked, i) for i in range(len(ranked.rows))]
+        with index.lock.reading():
+            selection = index.table.select(filters)
+            ranked = self._rank(index, tokens, vector, selection, k)
+            return [self._hit(index, ranked, i) for i in range(len(ranked.rows))]
 
     def search_products(
         self, query: str, k: int = 10, filters: SearchFilters | None = None
@@ -95,16 +106,17 @@ class HybridRetriever:
         if k <= 0 or not query.strip():
             return []
         filters = replace(filters or SearchFilters(), kinds=("product",))
+        index = self.index
         tokens, vector = self._prepare(query)
         pool = max(k * PASSAGES_PER_PRODUCT, self.params.candidates)
-        with self.index.lock.reading():
-            selection = self.index.table.select(filters)
+        with index.lock.reading():
+            selection = index.table.select(filters)
             while True:
-                ranked = self._rank(tokens, vector, selection, pool, pool=pool)
-                by_sku = self._group(ranked)
+                ranked = self._rank(index, tokens, vector, selection, pool, pool=pool)
+                by_sku = self._group(index, ranked)
                 # Widen the pool until k products turn up or every passage has been seen.
                 if len(by_sku) >= k or pool >= selection.count or len(ranked.rows) < pool:
-                    return self._products(ranked, by_sku, k)
+                    return self._products(index, ranked, by_sku, k)
                 pool *= 4
 
     async def asearch(
@@ -141,13 +153,14 @@ class HybridRetriever:
 
     def _rank(
         self,
+        index: HybridIndex,
         tokens: list[str],
         vector: NDArray[np.float32] | None,
         selection: Selection,
         k: int,
         pool: int | None = None,
     ) -> _Ranked:
-        params, index = self.params, self.index
+        params = self.params
         empty = _Ranked(np.empty(0, dtype=np.int64), np.empty(0), None, None)
         if selection.count == 0:
             return empty
@@ -198,25 +211,27 @@ class HybridRetriever:
         p = self.params
         return fuse(dense, lexical, p.fusion, p.dense_weight, p.rrf_k)
 
-    def _hit(self, ranked: _Ranked, i: int) -> Hit:
+    def _hit(self, index: HybridIndex, ranked: _Ranked, i: int) -> Hit:
         return Hit(
-            passage=self.index.table.passage(int(ranked.rows[i])),
+            passage=index.table.passage(int(ranked.rows[i])),
             score=float(ranked.fused[i]),
             dense_score=None if ranked.dense is None else float(ranked.dense[i]),
             lexical_score=None if ranked.lexical is None else float(ranked.lexical[i]),
         )
 
-    def _group(self, ranked: _Ranked) -> dict[str, list[int]]:
+    def _group(self, index: HybridIndex, ranked: _Ranked) -> dict[str, list[int]]:
         """Positions in `ranked` of each product's passages, best first."""
         by_sku: dict[str, list[int]] = {}
-        table = self.index.table
+        table = index.table
         for i, row in enumerate(ranked.rows):
             sku = table.sku(int(row))
             if sku is not None:
                 by_sku.setdefault(sku, []).append(i)
         return by_sku
 
-    def _products(self, ranked: _Ranked, by_sku: dict[str, list[int]], k: int) -> list[ProductHit]:
+    def _products(
+        self, index: HybridIndex, ranked: _Ranked, by_sku: dict[str, list[int]], k: int
+    ) -> list[ProductHit]:
         fused = ranked.fused.tolist()
         scored = sorted(
             (
@@ -228,7 +243,9 @@ class HybridRetriever:
         # Passage objects are made only for the passages shown with the top k products.
         return [
             ProductHit(
-                sku=sku, score=score, hits=tuple(self._hit(ranked, i) for i in by_sku[sku][:3])
+                sku=sku,
+                score=score,
+                hits=tuple(self._hit(index, ranked, i) for i in by_sku[sku][:3]),
             )
             for score, sku in scored[:k]
         ]

@@ -46,6 +46,10 @@ class RetrievalSettings(BaseSettings):
     # Worker threads for async searches, and how many may wait for one.
     search_workers: int = Field(default=2, ge=1)
     search_max_pending: int = Field(default=64, ge=1)
+    # Read-only replica: above 0, this process never builds or writes the index; it loads
+    # what a build job (`kefu index build`) published and looks for a newer version this
+    # often, in seconds, swapping it in without a restart. 0: build and catch up itself.
+    index_reload_s: float = Field(default=0.0, ge=0.0)
 
     @property
     def models_dir(self) -> Path:
