@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+from types import FrameType
 
 import typer
 from fastapi import FastAPI
 
+from bot import metrics
 from bot.assistant import AssistantRuntime, start_assistant
+from bot.logs import configure_logging
 from bot.migrate import upgrade_database
 from bot.telegram.gateway import start_telegram
 from bot.web import WebSettings, create_app
@@ -31,7 +35,7 @@ def run_command(
     ),
 ) -> None:
     """Start the shop assistant: web widget and API, and Telegram when a token is set."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     asyncio.run(_run(host, port, demo, db_upgrade))
 
 
@@ -57,9 +61,13 @@ async def _run(host: str | None, port: int | None, demo: bool, db_upgrade: bool)
             typer.echo("kefu: Telegram bot started")
         address = f"{host or web_settings.host}:{port or web_settings.port}"
         typer.echo(f"kefu: demo shop and widget on http://{address}/")
+        stop_counting = metrics.observe_turns()
+        _watch_transcripts(runtime)
+        _keep_running_after_sigterm()
         try:
             await serve_async(app, web_settings, host=host, port=port)
         finally:
+            stop_counting()
             if telegram is not None:
                 await telegram.stop()
     finally:
@@ -72,7 +80,9 @@ def build_web_app(runtime: AssistantRuntime, settings: WebSettings) -> FastAPI:
     store.create_tables()
 
     async def ready() -> bool:
-        return True  # models are loaded before the app is built
+        # Models and the index load before the app is built; a manager without them is broken.
+        manager = runtime.manager
+        return manager.retriever is not None and manager.classifier is not None
 
     return create_app(
         runtime.manager,
@@ -82,3 +92,23 @@ def build_web_app(runtime: AssistantRuntime, settings: WebSettings) -> FastAPI:
         ready=ready,
         signals=SqlShopperSignals(engine),
     )
+
+
+def _watch_transcripts(runtime: AssistantRuntime) -> None:
+    writer = runtime.transcripts
+    metrics.watch_queue("transcript_writer", lambda: writer.queued)
+    metrics.watch_queue("transcript_spool", lambda: writer.spooled)
+
+
+def _keep_running_after_sigterm() -> None:
+    """Make SIGTERM a graceful stop: uvicorn drains, then the cleanup after it runs.
+
+    uvicorn stops on SIGTERM and, once drained, raises the signal again with the
+    handler it found at start; with the default one the process would die there,
+    before Telegram stops and the transcript writer flushes. This handler only logs.
+    """
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        log.info("SIGTERM: answers in flight finish, transcripts flush, then kefu exits")
+
+    signal.signal(signal.SIGTERM, on_sigterm)

@@ -36,6 +36,8 @@ class GroundedResult:
     first_sentence_ms: float | None = None
     fallback: str = ""  # "", "extractive", "no_facts", "model_down"
     model_error: str = ""  # why the model's reply failed or never came, for the transcript
+    generate_ms: float = 0.0  # the model streaming, checks excluded
+    verify_ms: float = 0.0  # checking sentences
 
     @property
     def failed_checks(self) -> int:
@@ -91,6 +93,7 @@ async def grounded_answer(
             budget_tokens=budget,
         )
         splitter = SentenceStream()
+        lm_started = time.perf_counter()
         try:
             stream = lm.stream(messages, params)
             async for delta in stream:
@@ -109,6 +112,7 @@ async def grounded_answer(
             log.warning("language model failed, answering from the facts: %s", exc)
             result.fallback = "model_down"
             result.model_error = f"{type(exc).__name__}: {exc}"
+        result.generate_ms = (time.perf_counter() - lm_started) * 1000 - result.verify_ms
     if any(out.citations for out in result.sent) and not result.model_error:
         return
     # nothing cited got through (only chatter, or nothing at all), or the model stopped
@@ -138,7 +142,9 @@ def _check(
     result: GroundedResult,
     started: float,
 ) -> SentenceOut | None:
+    checked = time.perf_counter()
     verdict = verify_sentence(sentence, facts, focus_sku, "zh" if lang == "zh" else "en")
+    result.verify_ms += (time.perf_counter() - checked) * 1000
     result.verdicts.append(verdict)
     if verdict.text_to_send is None or not verdict.text_to_send.strip():
         return None

@@ -21,6 +21,7 @@ from dialogue.conversations import ConversationRepo
 from dialogue.facts_builder import build_facts, load_products
 from dialogue.grounded import GroundedResult, grounded_answer
 from dialogue.lm.types import GenerationParams, LanguageModel
+from dialogue.observers import CONVERSATION_ID, TurnReport, report_turn
 from dialogue.orders import OrderDesk
 from dialogue.recommend import card_for, filters_for, rank_for_cards, reason_for
 from dialogue.replies import order_status, reply
@@ -77,6 +78,7 @@ class TurnLog:
     grounded: GroundedResult = field(default_factory=GroundedResult)
     latency_ms: dict[str, float] = field(default_factory=dict)
     handed_off: bool = False
+    handoff_reason: str | None = None
 
     def say(self, text: str, citations: tuple[Citation, ...] = ()) -> SentenceOut:
         out = SentenceOut(text, citations)
@@ -117,6 +119,8 @@ class ShopAssistant:
 
     async def handle(self, turn: UserTurn) -> AsyncIterator[AnswerEvent]:
         started = time.perf_counter()
+        # Log lines name the conversation; channels run each turn in a task of its own.
+        CONVERSATION_ID.set(turn.conversation_id)
         if not turn.message_id:
             turn = replace(turn, message_id=uuid.uuid4().hex)
         record = await self.conversations.load(turn.conversation_id, turn.channel)
@@ -148,6 +152,7 @@ class ShopAssistant:
         await self.conversations.save_state(turn.conversation_id, replace(state, lang=log.lang))
         answer = self._finish(turn, log)
         self._log_answer(turn, answer, log)
+        report_turn(_turn_report(turn, log))
         yield answer
 
     # -- routing ----------------------------------------------------------
@@ -190,7 +195,7 @@ class ShopAssistant:
         self, turn: UserTurn, log: TurnLog, reason: str
     ) -> AsyncIterator[AnswerEvent | ConversationState]:
         await self.conversations.apply(turn.conversation_id, "request_human", reason=reason)
-        log.handed_off = True
+        log.handed_off, log.handoff_reason = True, reason
         yield log.say(reply("handoff", log.lang))
 
     async def _order(
@@ -312,6 +317,9 @@ class ShopAssistant:
             yield sentence
         if log.grounded.first_sentence_ms is not None:
             log.latency_ms["first_sentence"] = round(log.grounded.first_sentence_ms, 1)
+        if log.grounded.model:
+            log.latency_ms["generate"] = round(log.grounded.generate_ms, 1)
+            log.latency_ms["verify"] = round(log.grounded.verify_ms, 1)
         if not log.grounded.grounded:
             yield log.say(reply("no_facts", log.lang))
             log.actions.append(_human_action(log.lang))
@@ -389,6 +397,19 @@ class ShopAssistant:
                 customer_id=turn.customer_id,
             )
         )
+
+
+def _turn_report(turn: UserTurn, log: TurnLog) -> TurnReport:
+    return TurnReport(
+        channel=turn.channel,
+        intent=log.intent or "none",
+        latency_ms=dict(log.latency_ms),
+        verdicts=tuple(v.action for v in log.grounded.verdicts),
+        handoff_reason=log.handoff_reason,
+        model=log.grounded.model,
+        tokens=log.grounded.tokens,
+        generate_s=log.grounded.generate_ms / 1000,
+    )
 
 
 def _human_action(lang: str) -> SuggestedAction:

@@ -184,6 +184,11 @@ class TranscriptWriter:
         replaying.unlink()
 
     @property
+    def queued(self) -> int:
+        """Turns accepted but not yet handed to the database (the writer's backlog)."""
+        return self._queue.qsize()
+
+    @property
     def spooled(self) -> int:
         """Turns waiting in the spool for the database to come back."""
         paths = [self.spool_path, self.spool_path.with_suffix(".replaying")]

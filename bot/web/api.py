@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 
+from bot import metrics
 from bot.web.context import TOO_FAST, TOO_LONG, ApiError, client_ip, context
 from bot.web.events import CONVERSATION_ID, ClosedEvent, UserEvent
 from bot.web.protocol import (
@@ -206,6 +207,13 @@ async def close(conversation_id: ConversationId, request: Request) -> ClosedEven
 health = APIRouter(tags=["health"])
 
 
+@health.get("/metrics", include_in_schema=False)
+async def prometheus_metrics() -> Response:
+    """Prometheus metrics of this process."""
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)
+
+
 @health.get("/healthz")
 async def healthz() -> Health:
     """The process is up."""
@@ -214,8 +222,11 @@ async def healthz() -> Health:
 
 @health.get("/readyz", responses={503: {"model": Health, "description": "not ready"}})
 async def readyz(request: Request, response: Response) -> Health:
-    """The store answers and the dialogue manager is loaded."""
+    """The store answers, the dialogue manager is loaded, and the server is not stopping."""
     ctx = context(request)
+    if ctx.gateway.draining:
+        response.status_code = 503
+        return Health(status="unavailable", reason="shutting down")
     try:
         await ctx.gateway.store.ping()
     except Exception as exc:  # any failure means "not ready", with the reason

@@ -6,6 +6,8 @@ lookup), so the composition root wires the real ones and tests wire fakes.
 
 from __future__ import annotations
 
+import math
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -16,6 +18,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
+from bot import metrics
+from bot.logs import configured as logging_configured
 from bot.web import api, shop, ws
 from bot.web.context import ApiError, WebContext
 from bot.web.gateway import Gateway
@@ -58,6 +62,7 @@ def create_app(
         per_session=Bucket(settings.session_burst, settings.session_per_minute / 60.0),
     )
     gateway = Gateway(manager, store, products, turn_timeout_s=settings.turn_timeout_s)
+    _watch(gateway)
     ctx = WebContext(
         settings=settings,
         gateway=gateway,
@@ -70,7 +75,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        await gateway.shutdown()
+        await gateway.shutdown(settings.shutdown_grace_s)
         await limiter.close()
 
     app = FastAPI(
@@ -150,16 +155,28 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
+def _watch(gateway: Gateway) -> None:
+    # A weak reference: the metrics outlive apps built and dropped (tests build many).
+    ref = weakref.ref(gateway)
+    metrics.watch_sockets(lambda: g.open_sockets() if (g := ref()) else 0)
+    metrics.watch_queue("turns_in_flight", lambda: g.turns_in_flight if (g := ref()) else 0)
+
+
 def _server_config(
     app: FastAPI, settings: WebSettings, host: str | None, port: int | None, log_level: str
 ) -> Any:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     return uvicorn.Config(
         app,
         host=host or settings.host,
         port=port or settings.port,
         log_level=log_level,
+        # Once kefu's own logging is set up (KEFU_LOG_FORMAT), uvicorn's lines go through it.
+        log_config=None if logging_configured() else LOGGING_CONFIG,
+        # On SIGTERM, open requests (answers being waited for) get this long to finish.
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_s),
         # Frames up to the body limit reach the app, which answers "too long" kindly;
         # anything bigger is cut off by uvicorn (close 1009).
         ws_max_size=settings.max_body_bytes,

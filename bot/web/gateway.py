@@ -120,6 +120,7 @@ class Gateway:
         # A room lives while a socket, a turn or a waiting call holds it.
         self._rooms: weakref.WeakValueDictionary[str, Room] = weakref.WeakValueDictionary()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.draining = False  # shutting down: /readyz says so, running turns may finish
 
     def room(self, conversation_id: str) -> Room:
         room = self._rooms.get(conversation_id)
@@ -324,8 +325,20 @@ class Gateway:
             cards = [await fill_card(self.products, CardOut.of(c)) for c in answer.cards]
         return AnswerEvent.of(answer, ut.message_id, sentences, cards)
 
-    async def shutdown(self) -> None:
-        """Cancel running turns (the server is stopping); their messages stay logged."""
+    @property
+    def turns_in_flight(self) -> int:
+        return len(self._tasks)
+
+    def open_sockets(self) -> int:
+        """Live clients (WebSockets) subscribed to conversations in this process."""
+        return sum(len(room.subscribers) for room in list(self._rooms.values()))
+
+    async def shutdown(self, grace_s: float = 0.0) -> None:
+        """The server is stopping: let running turns finish for up to `grace_s` seconds,
+        then cancel the rest. A cancelled turn's message stays logged; a resend answers it."""
+        self.draining = True
+        if self._tasks and grace_s > 0:
+            await asyncio.wait(list(self._tasks), timeout=grace_s)
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:

@@ -46,6 +46,9 @@ class WebSettings(BaseSettings):
     identity_secret: str = ""
     # Longest time a dialogue turn may take before the shopper gets an apology instead.
     turn_timeout_s: float = Field(default=120.0, gt=0)
+    # On SIGTERM, answers being made get this long to finish before they are cancelled
+    # (once for open HTTP requests, once for turns started over WebSockets).
+    shutdown_grace_s: float = Field(default=20.0, ge=0)
     # permessage-deflate on WebSocket frames: answers are small JSON, so CPU outweighs bytes saved.
     ws_compression: bool = False
     # Frames queued for one slow socket before it is dropped (it resumes and replays).
