@@ -9,6 +9,7 @@ from bot.cli_db import db_app
 from bot.cli_eval import eval_app
 from bot.cli_eval_intents import intents_command
 from bot.cli_eval_qa import qa_command
+from bot.cli_forget import forget_command
 from bot.cli_index import index_app
 from bot.cli_ingest import add_ingest_hook, ingest_app
 from bot.cli_report import demo_app, report_command
@@ -26,6 +27,7 @@ app.command("chat")(chat_command)
 app.command("run")(run_command)
 app.command("search")(search_command)
 app.command("report")(report_command)
+app.command("forget")(forget_command)
 app.add_typer(demo_app, name="demo-data")
 app.add_typer(db_app, name="db")
 app.add_typer(index_app, name="index")
