@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, case
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
@@ -213,6 +213,29 @@ def reviews_of(engine: Engine, conversation_id: str) -> list[ReviewView]:
     with Session(engine) as session:
         rows = session.exec(
             select(AnswerReview).where(AnswerReview.conversation_id == conversation_id)
+        ).all()
+        return [_review_view(r) for r in rows]
+
+
+def wrong_answers(engine: Engine, limit: int) -> list[ReviewView]:
+    """Answers marked wrong: open first, then those in the FAQ, then dismissed; newest first."""
+    status_order = case({"open": 0, "faq": 1}, value=col(AnswerReview.status), else_=2)
+    with Session(engine) as session:
+        rows = session.exec(
+            select(AnswerReview)
+            .where(AnswerReview.verdict == "wrong")
+            .order_by(status_order, col(AnswerReview.created_at).desc(), col(AnswerReview.id))
+            .limit(limit)
+        ).all()
+        return [_review_view(r) for r in rows]
+
+
+def reviews_by_id(engine: Engine, review_ids: list[int]) -> list[ReviewView]:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(AnswerReview)
+            .where(col(AnswerReview.id).in_(review_ids))
+            .order_by(col(AnswerReview.id))
         ).all()
         return [_review_view(r) for r in rows]
 
