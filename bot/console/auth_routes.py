@@ -26,7 +26,7 @@ from bot.console.auth import (
 from bot.console.context import console_context
 from bot.console.login_guard import safe_next
 from bot.console.render import render
-from bot.console.sessions import LoginResult, log_in, log_out, resolve_session
+from bot.console.sessions import LoginResult, log_in, log_out
 from bot.console.staff_user import StaffUser
 from catalog.errors import CatalogError
 
@@ -47,21 +47,7 @@ router.include_router(admin_routes.router)
 
 @router.get(LOGIN_PATH)
 async def login_page(request: Request, next: str = "") -> Response:
-    state = auth_state(request.app)
-    token = request.cookies.get(COOKIE)
-    if token:
-        try:
-            staff = await asyncio.to_thread(
-                resolve_session,
-                console_context(request).engine,
-                token,
-                policy=state.policy,
-                now=state.clock(),
-            )
-        except CatalogError:
-            staff = None
-        if staff is not None:
-            return RedirectResponse(safe_next(next), status_code=303)
+    # Shown even with a live session: logging in again (as someone else) replaces it.
     return _login_form(request, next=next)
 
 

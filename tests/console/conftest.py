@@ -154,3 +154,10 @@ def login(client: TestClient) -> Callable[[StaffLogin], str]:
         return session_csrf(client)
 
     return do
+
+
+def plant_session_cookie(client: TestClient, value: str) -> None:
+    """Put `value` in the client's session cookie, replacing whatever it held."""
+    client.cookies.delete(COOKIE)
+    # the domain the cookie jar gives the server's own cookies, so the next Set-Cookie replaces it
+    client.cookies.set(COOKIE, value, domain="testserver.local", path="/console")

@@ -12,7 +12,13 @@ from starlette.testclient import TestClient
 from bot.console.auth import COOKIE
 from bot.console.sessions import session_id
 from bot.console.staff_tables import AuditEntry, StaffSession
-from tests.console.conftest import Clock, StaffLogin, login_form_token, post_login
+from tests.console.conftest import (
+    Clock,
+    StaffLogin,
+    login_form_token,
+    plant_session_cookie,
+    post_login,
+)
 
 StaffFactory = Callable[..., StaffLogin]
 
@@ -117,6 +123,6 @@ def test_logout_ends_the_session_server_side(
     with Session(console_engine) as session:
         assert session.exec(select(StaffSession)).all() == []
     # the old cookie, sent again by hand, opens nothing
-    client.cookies.set(COOKIE, token, path="/console")
+    plant_session_cookie(client, token)
     assert client.get("/console/admin/staff", headers={"accept": "text/html"}).status_code == 303
     assert audit_actions(console_engine)[-1] == "logout"
