@@ -15,6 +15,7 @@ from bot.cli_ingest import add_ingest_hook, ingest_app
 from bot.cli_report import demo_app, report_command
 from bot.cli_run import run_command
 from bot.cli_search import search_command
+from bot.cli_staff import staff_app
 from bot.workspace import index_after_ingest
 
 app = typer.Typer(help="kefu: a self-hosted AI customer-service and shopping assistant.",
@@ -31,6 +32,7 @@ app.command("forget")(forget_command)
 app.add_typer(demo_app, name="demo-data")
 app.add_typer(db_app, name="db")
 app.add_typer(index_app, name="index")
+app.add_typer(staff_app, name="staff")
 # The search index follows every catalog or documents ingest.
 add_ingest_hook(index_after_ingest)
 

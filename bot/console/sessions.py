@@ -65,9 +65,9 @@ def lock_length(failures: int, policy: SessionPolicy) -> timedelta | None:
     beyond = failures - policy.lockout_after
     if beyond < 0:
         return None
-    # min() before the power would overflow: 2**60 seconds is long past the cap anyway.
-    seconds = policy.lockout_seconds * 2 ** min(beyond, 60)
-    return min(timedelta(seconds=seconds), MAX_LOCK)
+    # Capped in seconds first: 2**beyond soon outgrows what a timedelta can hold.
+    seconds = policy.lockout_seconds * 2 ** min(beyond, 32)
+    return timedelta(seconds=min(seconds, MAX_LOCK.total_seconds()))
 
 
 def log_in(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -120,7 +121,7 @@ def test_a_cookie_from_before_login_is_never_promoted(
     assert issued != planted
     engine = console_app.state.console.engine
     policy = SessionPolicy(
-        idle=_hours(12), absolute=_hours(168), lockout_after=5, lockout_seconds=30
+        idle=timedelta(hours=12), absolute=timedelta(hours=168), lockout_after=5, lockout_seconds=30
     )
     assert resolve_session(engine, planted, policy=policy, now=Clock().now) is None
     assert resolve_session(engine, issued, policy=policy, now=Clock().now) is not None
@@ -222,12 +223,6 @@ def test_sessions_end_after_the_idle_time_and_the_absolute_limit(
         assert client.get("/console/admin/staff").status_code == 200
     clock.advance(4 * 3600)  # 169 hours after the login
     assert client.get("/console/admin/staff").status_code == 401
-
-
-def _hours(n: float):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    return timedelta(hours=n)
 
 
 @pytest.fixture
