@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -11,7 +13,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from bot.console.login_guard import LoginFormTokens, MemoryFailureThrottle, safe_next
+from bot.console.login_guard import (
+    LoginFormTokens,
+    MemoryFailureThrottle,
+    RedisFailureThrottle,
+    safe_next,
+)
 from bot.console.passwords import (
     MIN_LENGTH,
     WeakPassword,
@@ -134,3 +141,43 @@ async def test_memory_throttle_counts_failures_in_windows() -> None:
     assert await throttle.retry_after("1.2.3.4") == 15
     now[0] = 61
     assert await throttle.retry_after("1.2.3.4") == 0
+
+
+REDIS_URL = os.environ.get("KEFU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+async def _redis_or_skip() -> None:
+    import redis.asyncio as aioredis
+
+    probe = aioredis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        await probe.ping()
+    except Exception as exc:  # any failure: no server here
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is required under CI=true: {exc}")
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    finally:
+        await probe.aclose()
+
+
+async def test_redis_throttle_is_shared_by_processes() -> None:
+    await _redis_or_skip()
+    prefix = f"kefu-test:{uuid.uuid4().hex}:"
+    one = RedisFailureThrottle(REDIS_URL, allowed=2, window_seconds=60, prefix=prefix)
+    two = RedisFailureThrottle(REDIS_URL, allowed=2, window_seconds=60, prefix=prefix)
+    try:
+        await one.failed("1.2.3.4")
+        assert await two.retry_after("1.2.3.4") == 0
+        await two.failed("1.2.3.4")
+        assert 59 < await one.retry_after("1.2.3.4") <= 60
+        assert await one.retry_after("5.6.7.8") == 0
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_redis_down_lets_logins_through() -> None:
+    throttle = RedisFailureThrottle("redis://127.0.0.1:1/0", allowed=1, window_seconds=60)
+    await throttle.failed("1.2.3.4")
+    assert await throttle.retry_after("1.2.3.4") == 0
+    await throttle.close()
