@@ -40,6 +40,7 @@ from bot.console.staff_user import StaffUser
 from catalog.errors import CatalogError
 from catalog.ingest import ingest_documents
 from catalog.settings import CatalogSettings
+from dialogue.privacy import mask_pii
 
 router = APIRouter(prefix="/console", tags=["console"])
 Ctx = Annotated[ConsoleContext, Depends(console_context)]
@@ -140,7 +141,10 @@ def publish_faq(
     usable = [r for r in chosen if r.correction.strip() and r.question.strip()]
     if not usable:
         raise ValueError("None of the selected reviews has both a question and a correction.")
-    entries: list[FaqEntry] = [entry(r.question, r.correction, r.lang) for r in usable]
+    # The question is a shopper's own words: personal data in it never reaches the FAQ.
+    entries: list[FaqEntry] = [
+        entry(mask_pii(r.question).text, r.correction, r.lang) for r in usable
+    ]
     path, total = write_faq(directory, entries)
     # Only this directory, and never deleting: the shop's own documents are ingested apart.
     report = ingest_documents(engine, directory, delete_missing=False)

@@ -77,12 +77,16 @@ def test_gaps_list_corrections_and_unanswered_questions(console: Console) -> Non
 def test_faq_creation_writes_ingests_and_is_audited(console: Console, tmp_path: Path) -> None:
     console.ctx.data_dir = tmp_path / "data"
     turn_en = log_exchange(console.engine, "conv-faq-1", "Do you gift wrap?", ["It costs 299 CNY."])
+    private = log_exchange(
+        console.engine, "conv-faq-0", "Gift wrap for li.wei@example.com?", ["It costs 299 CNY."]
+    )
     turn_zh = log_exchange(
         console.engine, "conv-faq-2", "礼品包装收费吗？", ["It costs 299 CNY."], lang="zh"
     )
     admin = console.client("admin", name="Boss")
     mark_wrong(admin, "conv-faq-1", turn_en, GIFT_EN)
     mark_wrong(admin, "conv-faq-2", turn_zh, GIFT_ZH)
+    mark_wrong(admin, "conv-faq-0", private, "We wrap gifts for free.")
     ids = review_ids(console)
     assert 'name="review"' in admin.get("/console/gaps").text
     # without the token: nothing happens
@@ -98,29 +102,31 @@ def test_faq_creation_writes_ingests_and_is_audited(console: Console, tmp_path: 
     r = admin.http.post(
         "/console/gaps/faq",
         data={
-            "review": [str(ids["Do you gift wrap?"]), str(ids["礼品包装收费吗？"])],
+            "review": [str(i) for i in ids.values()],
             "csrf_token": admin.csrf,
         },
         follow_redirects=False,
     )
-    assert r.status_code == 303 and r.headers["location"] == "/console/gaps?created=2"
+    assert r.status_code == 303 and r.headers["location"] == "/console/gaps?created=3"
     path = tmp_path / "data" / "faq" / FAQ_FILE
     text = path.read_text(encoding="utf-8")
     assert "# Frequently asked questions\n" in text and "## Do you gift wrap?\n\n" + GIFT_EN in text
     assert "# 常见问题\n" in text and "## 礼品包装收费吗？\n\n" + GIFT_ZH in text
+    # the shopper's own words are masked before they are published
+    assert "li.wei@example.com" not in text and "## Gift wrap for " in text
     with Session(console.engine) as session:
         passages = session.exec(
             select(DocumentPassage).where(DocumentPassage.path == FAQ_FILE)
         ).all()
-    assert {(p.heading, p.text, p.lang) for p in passages} == {
-        ("Frequently asked questions > Do you gift wrap?", GIFT_EN, "en"),
-        ("常见问题 > 礼品包装收费吗？", GIFT_ZH, "zh"),
-    }
+    found = {(p.heading, p.text, p.lang) for p in passages}
+    assert ("Frequently asked questions > Do you gift wrap?", GIFT_EN, "en") in found
+    assert ("常见问题 > 礼品包装收费吗？", GIFT_ZH, "zh") in found
+    assert len(found) == 3 and not any("li.wei" in heading for heading, _, _ in found)
     assert console.reindexed == ["documents"]
     assert set(statuses(console).values()) == {"faq"}
     [audit] = console.audit("faq_created")
-    assert "2 entries" in audit.detail and audit.staff_id == admin.staff_id
-    assert "2 entries added to the FAQ" in admin.get("/console/gaps?created=2").text
+    assert "3 entries" in audit.detail and audit.staff_id == admin.staff_id
+    assert "3 entries added to the FAQ" in admin.get("/console/gaps?created=3").text
 
     # a later correction is merged in: earlier entries stay, a repeated question is updated
     turn_3 = log_exchange(
@@ -132,6 +138,7 @@ def test_faq_creation_writes_ingests_and_is_audited(console: Console, tmp_path: 
     entries = read_faq(path)
     assert [(e.lang, e.answer) for e in entries] == [
         ("en", "Gift wrapping is free; pick it at checkout."),
+        ("en", "We wrap gifts for free."),
         ("zh", GIFT_ZH),
     ]
 
