@@ -126,3 +126,34 @@ def test_logout_ends_the_session_server_side(
     plant_session_cookie(client, token)
     assert client.get("/console/admin/staff", headers={"accept": "text/html"}).status_code == 303
     assert audit_actions(console_engine)[-1] == "logout"
+
+
+def test_a_bounced_page_is_reached_after_logging_in(
+    client: TestClient, staff_user: StaffFactory
+) -> None:
+    user = staff_user("admin")
+    bounced = client.get("/console/admin/audit?action=login", headers={"accept": "text/html"})
+    assert bounced.status_code == 303
+    form_page = client.get(bounced.headers["location"])
+    assert 'name="next" value="/console/admin/audit?action=login"' in form_page.text
+    token = login_form_token(client)
+    response = client.post(
+        "/console/login",
+        data={
+            "email": user.email,
+            "password": user.password,
+            "login_csrf": token,
+            "next": "/console/admin/audit?action=login",
+        },
+    )
+    assert response.headers["location"] == "/console/admin/audit?action=login"
+    assert client.get(response.headers["location"]).status_code == 200
+
+
+def test_the_login_page_is_bilingual_and_never_cached(client: TestClient) -> None:
+    page = client.get("/console/login", headers={"accept-language": "zh-CN,zh;q=0.9"})
+    assert page.status_code == 200
+    assert "登录" in page.text and "Log in" in page.text
+    assert '<html lang="zh">' in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-frame-options"] == "DENY"
