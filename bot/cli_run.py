@@ -12,6 +12,8 @@ from fastapi import FastAPI
 
 from bot import metrics
 from bot.assistant import AssistantRuntime, start_assistant
+from bot.bus import LiveBus, make_bus
+from bot.console.setup import attach_console
 from bot.logs import configure_logging
 from bot.migrate import upgrade_database
 from bot.telegram.gateway import start_telegram
@@ -50,8 +52,10 @@ async def _run(host: str | None, port: int | None, demo: bool, db_upgrade: bool)
         log.info("database schema at revision %s", status.current)
     typer.echo("kefu: loading the shop and the models (the first start converts them once)…")
     runtime = await start_assistant(demo_if_empty=demo)
+    bus = make_bus(web_settings.redis_url)
     try:
-        app = build_web_app(runtime, web_settings)
+        await bus.start()
+        app = build_web_app(runtime, web_settings, bus=bus)
         # Telegram's thumbs and ratings go onto the transcript, where analytics reads them.
         feedback = TranscriptFeedback(runtime.workspace.engine)
         telegram = await start_telegram(
@@ -59,6 +63,7 @@ async def _run(host: str | None, port: int | None, demo: bool, db_upgrade: bool)
         )
         if telegram is not None:
             typer.echo("kefu: Telegram bot started")
+        attach_console(app, runtime, bus, telegram=telegram)
         address = f"{host or web_settings.host}:{port or web_settings.port}"
         typer.echo(f"kefu: demo shop and widget on http://{address}/")
         stop_counting = metrics.observe_turns()
@@ -71,10 +76,13 @@ async def _run(host: str | None, port: int | None, demo: bool, db_upgrade: bool)
             if telegram is not None:
                 await telegram.stop()
     finally:
+        await bus.close()
         await runtime.aclose()
 
 
-def build_web_app(runtime: AssistantRuntime, settings: WebSettings) -> FastAPI:
+def build_web_app(
+    runtime: AssistantRuntime, settings: WebSettings, *, bus: LiveBus | None = None
+) -> FastAPI:
     engine = runtime.workspace.engine
     store = SqlConversationStore(engine)
     store.create_tables()
@@ -91,6 +99,7 @@ def build_web_app(runtime: AssistantRuntime, settings: WebSettings) -> FastAPI:
         settings,
         ready=ready,
         signals=SqlShopperSignals(engine),
+        bus=bus,
     )
 
 

@@ -132,7 +132,7 @@ class ConversationRepo:
             new = transition(
                 _handoff_of(row), action, staff=staff, reason=reason, resolved=resolved
             )
-            row.owner, row.owner_staff = new.owner, new.staff
+            row.owner, row.owner_staff, row.owner_since = new.owner, new.staff, new.since
             if action == "request_human":
                 row.handed_off, row.handoff_reason = True, new.reason
             if action == "close":
@@ -148,5 +148,9 @@ class ConversationRepo:
 def _handoff_of(row: Conversation) -> HandoffState:
     owner: Owner = row.owner if row.owner in ("bot", "waiting", "staff", "closed") else "bot"  # type: ignore[assignment]
     return HandoffState(
-        owner=owner, staff=row.owner_staff, reason=row.handoff_reason, resolved=row.resolved
+        owner=owner,
+        staff=row.owner_staff,
+        reason=row.handoff_reason,
+        since=row.owner_since,
+        resolved=row.resolved,
     )

@@ -68,8 +68,10 @@ class OrderDesk:
                 return _found(session, latest) if latest else OrderLookup("not_found")
             order = session.get(Order, order_id.strip().upper()) or session.get(Order, order_id)
             if order is None:
-                return OrderLookup("not_found") if customer_id or email else OrderLookup(
-                    "need_identity"
+                return (
+                    OrderLookup("not_found")
+                    if customer_id or email
+                    else OrderLookup("need_identity")
                 )
             if customer_id is not None and order.customer_id == customer_id:
                 return _found(session, order)

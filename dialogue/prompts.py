@@ -70,8 +70,10 @@ def build_messages(
     given best first; history is kept newest first; both shrink until the prompt fits.
     """
     system = SYSTEM.get(lang, SYSTEM["en"])
-    fact_lines = [f"[{i + 1}] ({f.ref}) {_neutralise(_clip(f.text, max_fact_chars))}"
-                  for i, f in enumerate(facts)]
+    fact_lines = [
+        f"[{i + 1}] ({f.ref}) {_neutralise(_clip(f.text, max_fact_chars))}"
+        for i, f in enumerate(facts)
+    ]
     kept_history = list(history[-4:])
     shopper = f"<shopper>\n{_neutralise(_clip(question, 2000))}\n</shopper>"
 

@@ -21,6 +21,7 @@ class Conversation(SQLModel, table=True):
     lang: str = Field(default="", index=True)
     owner: str = Field(default="bot", index=True)  # bot | waiting | staff | closed
     owner_staff: str | None = None
+    owner_since: datetime | None = None  # when the owner last changed (wait time in the queue)
     handoff_reason: str = ""
     handed_off: bool = False
     resolved: bool | None = None

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,6 +121,7 @@ class TranscriptWriter:
         spool_dir.mkdir(parents=True, exist_ok=True)
         self._queue: asyncio.Queue[TurnRecord] = asyncio.Queue(max_queue)
         self._task: asyncio.Task[None] | None = None
+        self._observers: list[Callable[[TurnRecord], None]] = []
 
     def log(self, record: TurnRecord) -> None:
         """Never blocks and never raises: a full queue spills to the spool file."""
@@ -128,6 +129,15 @@ class TranscriptWriter:
             self._queue.put_nowait(record)
         except asyncio.QueueFull:
             self._spool([record])
+        for observer in self._observers:
+            try:
+                observer(record)
+            except Exception:  # a live view failing must not touch the record
+                log.exception("transcript observer failed")
+
+    def observe(self, observer: Callable[[TurnRecord], None]) -> None:
+        """Call `observer` with every record as it is logged (live views; must not block)."""
+        self._observers.append(observer)
 
     def start(self) -> None:
         if self._task is None:

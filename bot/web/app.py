@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from bot import metrics
+from bot.bus import LiveBus
 from bot.logs import configured as logging_configured
 from bot.web import api, shop, ws
 from bot.web.context import ApiError, WebContext
@@ -51,6 +52,7 @@ def create_app(
     rate_limiter: RateLimiter | None = None,
     ready: Callable[[], Awaitable[bool]] | None = None,
     signals: ShopperSignals | None = None,
+    bus: LiveBus | None = None,
 ) -> FastAPI:
     """Build the web app. `ready` (optional) tells /readyz whether models are loaded;
     `signals` (optional) carries feedback and card clicks to the transcript and analytics."""
@@ -61,7 +63,7 @@ def create_app(
         per_ip=Bucket(settings.ip_burst, settings.ip_per_minute / 60.0),
         per_session=Bucket(settings.session_burst, settings.session_per_minute / 60.0),
     )
-    gateway = Gateway(manager, store, products, turn_timeout_s=settings.turn_timeout_s)
+    gateway = Gateway(manager, store, products, turn_timeout_s=settings.turn_timeout_s, bus=bus)
     _watch(gateway)
     ctx = WebContext(
         settings=settings,
@@ -74,6 +76,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        gateway.draining = False  # serving (again, when an app is restarted in one process)
         yield
         await gateway.shutdown(settings.shutdown_grace_s)
         await limiter.close()

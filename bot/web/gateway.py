@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from bot.bus import LiveBus, LiveEvent
 from bot.web.events import (
     AnswerEvent,
     CardOut,
@@ -29,7 +30,7 @@ from bot.web.events import (
     UserEvent,
 )
 from bot.web.products import ProductLookup, fill_card
-from bot.web.protocol import CardsFrame, SentenceFrame, TypingFrame
+from bot.web.protocol import CardsFrame, SentenceFrame, StaffTypingFrame, TypingFrame
 from bot.web.store import ConversationInfo, ConversationStore, StoreError, UnknownConversation
 from dialogue.types import Answer, CardsOut, DialogueManager, SentenceOut, Typing, UserTurn
 
@@ -66,6 +67,8 @@ class Turn:
     sentences: list[SentenceFrame] = field(default_factory=list)
     cards: CardsFrame | None = None
     typing: bool = True
+    # set when a person takes the conversation over: the bot stops mid-answer
+    silenced: bool = False
     done: asyncio.Future[AnswerEvent] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -88,10 +91,17 @@ class Room:
         self.turn_lock = asyncio.Lock()  # one turn at a time, in arrival order
         self.subscribers: set[Subscriber] = set()
         self.turns: dict[str, Turn] = {}
+        # The newest logged event every subscriber has been sent (see Gateway.refresh).
+        self.published_seq = 0
 
     def publish(self, frame: str) -> None:
         for sub in list(self.subscribers):
             sub.deliver(frame)
+
+    def publish_event(self, event: UserEvent | AnswerEvent | StaffEvent | ClosedEvent) -> None:
+        """Send a logged event; call with `lock` held so sequence order is kept."""
+        self.publish(event.model_dump_json())
+        self.published_seq = max(self.published_seq, event.seq)
 
 
 @dataclass(frozen=True)
@@ -111,12 +121,14 @@ class Gateway:
         *,
         turn_timeout_s: float = 120.0,
         make_turn_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        bus: LiveBus | None = None,
     ) -> None:
         self.manager = manager
         self.store = store
         self.products = products
         self.turn_timeout_s = turn_timeout_s
         self._make_turn_id = make_turn_id
+        self.bus = bus
         # A room lives while a socket, a turn or a waiting call holds it.
         self._rooms: weakref.WeakValueDictionary[str, Room] = weakref.WeakValueDictionary()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -145,9 +157,10 @@ class Gateway:
                 events = await self.store.events(conversation_id, after_seq, limit=500)
                 for event in events:
                     sub.deliver(event.model_dump_json())
+                    after_seq = event.seq
                 if len(events) < 500:
                     break
-                after_seq = events[-1].seq
+            room.published_seq = max(room.published_seq, after_seq)
             # No await from here on: a streamed sentence cannot slip between these lines.
             for turn in room.turns.values():
                 for frame in turn.partial_frames():
@@ -163,7 +176,8 @@ class Gateway:
         room = self.room(conversation_id)
         async with room.lock:
             event = await self.store.append(conversation_id, StaffEvent(text=text, author=author))
-            room.publish(event.model_dump_json())
+            room.publish_event(event)
+        await self._announce(conversation_id, event.seq)
         return event
 
     async def close(
@@ -172,8 +186,50 @@ class Gateway:
         room = self.room(conversation_id)
         async with room.lock:
             event = await self.store.append(conversation_id, ClosedEvent(by=by))
-            room.publish(event.model_dump_json())
+            room.publish_event(event)
+        await self._announce(conversation_id, event.seq)
         return event
+
+    # ---- live updates from other processes and from staff ----------------------------
+
+    async def refresh(self, conversation_id: str, seq: int = 0) -> None:
+        """Send this process's subscribers the events another process logged."""
+        room = self._rooms.get(conversation_id)
+        if room is None or not room.subscribers or (seq and seq <= room.published_seq):
+            return
+        async with room.lock:
+            for event in await self.store.events(conversation_id, room.published_seq, limit=500):
+                room.publish_event(event)
+
+    def silence(self, conversation_id: str) -> None:
+        """A person took over: answers being made here stop after the current sentence."""
+        room = self._rooms.get(conversation_id)
+        for turn in room.turns.values() if room else ():
+            turn.silenced = True
+
+    def staff_typing(self, conversation_id: str, author: str) -> None:
+        room = self._rooms.get(conversation_id)
+        if room is not None:
+            room.publish(StaffTypingFrame(author=author).model_dump_json())
+
+    async def shopper_typing(self, conversation_id: str) -> None:
+        if self.bus is not None:
+            await self.bus.publish(
+                LiveEvent(
+                    kind="typing", conversation_id=conversation_id, channel="web", who="shopper"
+                )
+            )
+
+    async def _announce(self, conversation_id: str, seq: int) -> None:
+        """Tell other processes that `seq` was logged, for shoppers' sockets held there."""
+        if self.bus is None:
+            return
+        try:
+            await self.bus.publish(
+                LiveEvent(kind="events", conversation_id=conversation_id, channel="web", seq=seq)
+            )
+        except Exception:  # live fan-out is best effort; the event is logged and replays
+            log.warning("could not announce event %s of %s", seq, conversation_id)
 
     # ---- messages ------------------------------------------------------------------
 
@@ -192,7 +248,9 @@ class Gateway:
         async with room.lock:
             stored, created = await self.store.append_user(conversation.id, message)
             if created:
-                room.publish(stored.model_dump_json())
+                room.publish_event(stored)
+        if created:
+            await self._announce(conversation.id, stored.seq)
         # No await from the append to _start_turn: a resend racing this call finds the
         # turn in room.turns and cannot start a second one.
         turn = room.turns.get(stored.id)
@@ -263,8 +321,9 @@ class Gateway:
                 except StoreError:
                     # The shopper still gets the answer; only its replay is lost.
                     log.exception("could not log the answer to %s", ut.message_id)
-                room.publish(event.model_dump_json())
+                room.publish_event(event)
             turn.done.set_result(event)
+            await self._announce(conversation_id, event.seq)
         except asyncio.CancelledError:
             turn.done.cancel()
             raise
@@ -283,6 +342,8 @@ class Gateway:
         try:
             async with asyncio.timeout(self.turn_timeout_s):
                 async for ev in self.manager.handle(ut):
+                    if turn.silenced:
+                        break
                     if isinstance(ev, Typing):
                         if not turn.typing:
                             turn.typing = True
@@ -313,6 +374,15 @@ class Gateway:
             answer = None
             sentences = []
         turn.typing = False
+        if answer is None and turn.silenced:
+            # what was already said stays; the rest is the staff member's to say
+            answer = Answer(
+                turn_id=self._make_turn_id(),
+                text=" ".join(s.text for s in sentences),
+                lang=guess_lang(ut.text, ut.locale),
+                intent="",
+                owner="staff",
+            )
         if answer is None:
             text = " ".join(s.text for s in sentences) or APOLOGY[guess_lang(ut.text, ut.locale)]
             answer = Answer(

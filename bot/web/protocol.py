@@ -77,8 +77,15 @@ class PingFrame(_Frame):
     type: Literal["ping"]
 
 
+class ShopperTypingFrame(_Frame):
+    """The shopper is typing: shown to a staff member who owns the conversation."""
+
+    type: Literal["typing"]
+
+
 ClientFrame = Annotated[
-    HelloFrame | MessageFrame | ContextFrame | PingFrame, Field(discriminator="type")
+    HelloFrame | MessageFrame | ContextFrame | PingFrame | ShopperTypingFrame,
+    Field(discriminator="type"),
 ]
 
 
@@ -99,6 +106,13 @@ class ReadyFrame(_Frame):
 class TypingFrame(_Frame):
     type: Literal["typing"] = "typing"
     reply_to: str
+
+
+class StaffTypingFrame(_Frame):
+    """A staff member who owns the conversation is typing a reply."""
+
+    type: Literal["staff_typing"] = "staff_typing"
+    author: str = ""
 
 
 class SentenceFrame(_Frame):

@@ -30,6 +30,7 @@ from bot.web.protocol import (
     PingFrame,
     PongFrame,
     ReadyFrame,
+    ShopperTypingFrame,
 )
 from bot.web.security import origin_allowed
 from bot.web.store import ConversationInfo, StoreError
@@ -266,6 +267,8 @@ async def _handle(conn: Connection, info: ConversationInfo, raw: str) -> None:
         conn.locale = frame.locale or conn.locale
     elif isinstance(frame, PingFrame):
         conn.deliver(PongFrame().model_dump_json())
+    elif isinstance(frame, ShopperTypingFrame):
+        await conn.ctx.gateway.shopper_typing(info.id)
     else:
         conn.error("bad_request", "Already said hello.")
 

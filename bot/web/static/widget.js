@@ -25,7 +25,7 @@
       title: "Shop assistant", open: "Open chat", close: "Close chat", unread: "{n} unread",
       ai: "You are chatting with an AI assistant. Answers come from this shop's own information; ask for a person at any time.",
       log: "Conversation", label: "Your message", ph: "Ask a question…", send: "Send",
-      typing: "Assistant is typing", you: "You", bot: "Assistant", staff: "Staff", sys: "Notice",
+      typing: "Assistant is typing", staffTyping: "Staff is typing", you: "You", bot: "Assistant", staff: "Staff", sys: "Notice",
       more: "More like this", moreMsg: "Show me more like {t}", view: "View", inStock: "In stock", out: "Out of stock",
       up: "Helpful", down: "Not helpful", thanks: "Thanks for the feedback.", sources: "Sources",
       end: "End chat", ended: "The conversation has ended.", rate: "How was this conversation?",
@@ -39,7 +39,7 @@
       title: "购物助手", open: "打开聊天", close: "关闭聊天", unread: "{n} 条未读",
       ai: "您正在与 AI 助手对话。回答依据本店自有信息；随时可以转人工客服。",
       log: "对话记录", label: "输入消息", ph: "请输入您的问题…", send: "发送",
-      typing: "助手正在输入", you: "我", bot: "助手", staff: "客服", sys: "提示",
+      typing: "助手正在输入", staffTyping: "客服正在输入", you: "我", bot: "助手", staff: "客服", sys: "提示",
       more: "更多类似", moreMsg: "推荐类似「{t}」的商品", view: "查看", inStock: "有货", out: "缺货",
       up: "有帮助", down: "没帮助", thanks: "感谢您的反馈。", sources: "来源",
       end: "结束对话", ended: "对话已结束。", rate: "您对本次对话满意吗？",
@@ -237,6 +237,13 @@
     log.appendChild(typingEl);
     scroll();
   }
+  // A staff member typing: the same dots, labelled for the person, gone after 6 s of quiet.
+  var staffTimer = null;
+  function staffTyping() {
+    if (!typingEl) { showTyping("staff"); typingEl.setAttribute("aria-label", t("staffTyping")); }
+    clearTimeout(staffTimer);
+    staffTimer = setTimeout(function () { hideTyping("staff"); }, 6000);
+  }
   function hideTyping(replyTo) {
     if (typingEl && (!replyTo || replyTo === typingFor)) { typingEl.remove(); typingEl = null; typingFor = null; }
   }
@@ -419,6 +426,7 @@
     }
     if (typeof f.seq === "number") { onEvent(f); return; }
     if (f.type === "typing") { if (!(bots[f.reply_to] && bots[f.reply_to].done)) showTyping(f.reply_to); }
+    else if (f.type === "staff_typing") staffTyping();
     else if (f.type === "sentence") {
       var b = botBubble(f.reply_to);
       if (b.done || f.index < b.n) return; // already shown
@@ -435,6 +443,7 @@
     if (e.seq > S.seq + 1 && ws) { ws.close(); return; } // a gap: reconnect and replay from S.seq
     if (e.seq) { S.seq = e.seq; S.log.push(e); }
     if (e.type === "user") ack(e.id);
+    if (e.type === "staff") hideTyping("staff");
     renderEvent(e);
     if ((e.type === "answer" || e.type === "staff") && panel.hidden) { S.unread += 1; labels(); }
     save();
@@ -494,6 +503,12 @@
   langBtn.onclick = function () { S.lang = lang() === "zh" ? "en" : "zh"; save(); labels(); sendFrame({ type: "context", page_sku: sku, locale: lang() }); };
   endBtn.onclick = function () { post("/close", {}).then(function (e) { if (e && e.type === "closed") onEvent(e); }); };
   form.onsubmit = function (ev) { ev.preventDefault(); send(input.value); input.value = ""; input.focus(); };
+  // Tell staff who own the conversation that the shopper is typing (at most every 3 s).
+  var typedAt = 0;
+  input.addEventListener("input", function () {
+    var now = Date.now();
+    if (input.value && now - typedAt > 3000) { typedAt = now; sendFrame({ type: "typing" }); }
+  });
   input.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.onsubmit(ev); }
   });

@@ -1,0 +1,1 @@
+"""The staff console: transcript review, live handoff, staff accounts, analytics pages."""
