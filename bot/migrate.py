@@ -17,6 +17,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.sql.schema import SchemaItem
 
 from catalog.db import create_db_engine, translate_db_errors
 from catalog.settings import CatalogSettings
@@ -25,6 +26,11 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"
 # Any number, the same in every process: pg_advisory_lock's key for "migrating kefu".
 _ADVISORY_LOCK_KEY = 0x6B656675
+# Made by message search's extra SQL beside its table (dialogue.message_search.SEARCH_DDL),
+# so no model declares them: the FTS5 table and its shadow tables on SQLite, the
+# generated tsvector column and its GIN index on PostgreSQL.
+_SEARCH_TABLES_PREFIX = "turn_search_fts"
+_SEARCH_EXTRAS = frozenset({"terms_tsv", "ix_turn_search_terms_tsv"})
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,20 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
+
+
+def include_object(
+    item: SchemaItem, name: str | None, type_: str, reflected: bool, compare_to: SchemaItem | None
+) -> bool:
+    """Whether schema comparison looks at `item`: not at message search's full-text extras.
+
+    Without this, autogenerate would write revisions that drop them.
+    """
+    if not reflected or compare_to is not None or name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(_SEARCH_TABLES_PREFIX)
+    return name not in _SEARCH_EXTRAS
 
 
 def head_revision() -> str:

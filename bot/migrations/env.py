@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from bot.db_tables import full_metadata
+from bot.migrate import include_object
 from catalog.db import create_db_engine
 from catalog.settings import CatalogSettings
 
@@ -23,6 +24,7 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=target_metadata,
         version_table=config.get_main_option("version_table") or "alembic_version",
         compare_type=True,
+        include_object=include_object,
         # SQLite alters tables by copying them; batch mode writes revisions that way.
         render_as_batch=connection.dialect.name == "sqlite",
     )
