@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -73,6 +74,8 @@ def verify_sentence(
 
 
 def _decide(sentence: str, facts: FactSet, focus_sku: str | None) -> SentenceVerdict:
+    if is_garbled(sentence):
+        return _dropped(sentence, (), (), "garbled text")
     verdict = _verify(sentence, facts, focus_sku)
     if verdict.action != "drop" or not any(c.verdict == "contradicted" for c in verdict.claims):
         return verdict
@@ -93,6 +96,17 @@ def _decide(sentence: str, facts: FactSet, focus_sku: str | None) -> SentenceVer
         verdict.subjects,
         "repaired from the catalog",
     )
+
+
+def is_garbled(sentence: str) -> bool:
+    """Undecodable bytes, control characters, or mostly symbols: a broken model, not prose."""
+    if "\ufffd" in sentence or any(
+        unicodedata.category(ch) == "Cc" and not ch.isspace() for ch in sentence
+    ):
+        return True
+    visible = [ch for ch in sentence if not ch.isspace()]
+    wordlike = sum(1 for ch in visible if ch.isalnum())
+    return len(visible) >= 4 and wordlike < len(visible) / 2
 
 
 def _verify(sentence: str, facts: FactSet, focus_sku: str | None) -> SentenceVerdict:

@@ -94,3 +94,14 @@ def test_chunking_never_changes_the_sentences(parts: list[str], data: st.DataObj
     assert "".join(out).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace(
         "\n", ""
     )
+
+
+def test_garbled_model_output_is_never_sent() -> None:
+    from dialogue.verify import FactSet
+    from dialogue.verify.verifier import is_garbled, verify_sentence
+
+    for text in ("�� 帮����炨H喋p", "#$%^&*()!@#", "ok\x07\x08 then"):
+        assert is_garbled(text)
+        assert verify_sentence(text, FactSet()).text_to_send is None
+    for text in ("Price: ¥899.", "它的价格是 899 元。", "Yes!", "It's 25 cm × 10 cm."):
+        assert not is_garbled(text)

@@ -297,6 +297,13 @@
   }
   function renderAnswer(a) {
     hideTyping(a.reply_to);
+    // A person owns the conversation: the bot's silent turn shows nothing (and drops
+    // a bubble begun before the take-over if it never got a sentence).
+    if (!a.text && !(a.cards && a.cards.length)) {
+      if (bots[a.reply_to] && !bots[a.reply_to].n) bots[a.reply_to].node.remove();
+      if (bots[a.reply_to]) bots[a.reply_to].done = true;
+      return;
+    }
     var b = botBubble(a.reply_to);
     // The logged answer is the truth: redraw from it (streamed text may have been partial).
     var body = b.node.querySelector(".body");
