@@ -55,7 +55,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KefuServer]:
 
 
 def _seed_transcripts(engine: Any) -> None:
-    """Two earlier conversations: a Chinese returns question, and an answer whose price was wrong."""
+    """Two earlier conversations: a Chinese returns question, an answer with a wrong price."""
     facts = FactSet(
         products=(ProductFact(sku="EA-1001", title="Sonvale Aria", price=899.0, currency="CNY"),)
     )
