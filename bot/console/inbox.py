@@ -7,14 +7,17 @@ import time
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
+from analytics import AnalyticsSettings, Filters, InvalidFilters, Scope, conversation_ids
+from analytics.sql import for_analytics
 from bot.console.auth import current_staff
 from bot.console.context import ConsoleContext, console_context
-from bot.console.inbox_query import OWNERS, InboxFilters, inbox_page
+from bot.console.inbox_query import OWNERS, InboxFilters, InboxRow, inbox_page
 from bot.console.render import render
 from bot.console.staff_user import StaffUser
 from dialogue.privacy import mask_pii
@@ -24,6 +27,7 @@ from dialogue.understand.intents import INTENTS
 router = APIRouter(prefix="/console", tags=["console"])
 Staff = Annotated[StaffUser, Depends(current_staff)]
 Ctx = Annotated[ConsoleContext, Depends(console_context)]
+MAX_FIGURE_IDS = 1000
 
 
 def _optional_int(value: str) -> int | None:
@@ -88,6 +92,76 @@ async def inbox(
         intents=INTENTS,
         elapsed_ms=elapsed_ms,
     )
+
+
+@router.get("/conversations", response_class=HTMLResponse, summary="Behind a figure")
+async def behind_a_figure(
+    request: Request,
+    staff: Staff,
+    ctx: Ctx,
+    metric: str = "",
+    key: str = "",
+    ids: str = "",
+    start: Annotated[str, Query(alias="from")] = "",
+    end: Annotated[str, Query(alias="to")] = "",
+    channel: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+    lang: Annotated[list[str], Query()] = [],  # noqa: B006
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    """The conversations an analytics figure counts (its drill-down link lands here)."""
+    if ids:
+        chosen = tuple(i for i in ids.split(",") if i)[:MAX_FIGURE_IDS]
+    elif metric:
+        chosen = await asyncio.to_thread(
+            _figure_ids, ctx, metric, key, _optional_date(start), _optional_date(end), channel, lang
+        )
+    else:
+        raise HTTPException(422, "Say which figure: metric=… or ids=…")
+    filters = InboxFilters(ids=chosen or ("",), page=page)
+    result = await asyncio.to_thread(inbox_page, ctx.engine, filters)
+    return render(
+        request,
+        "inbox.html",
+        staff=staff,
+        nav="analytics",
+        filters=filters,
+        rows=_masked(result.rows, staff),
+        has_more=result.has_more,
+        owners=OWNERS,
+        intents=INTENTS,
+        elapsed_ms=0.0,
+        figure=f"{metric} {key}".strip() or "selected conversations",
+        # the pager repeats the figure's own query, not its (possibly long) list of ids
+        figure_query=urlencode(
+            [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+        ),
+    )
+
+
+def _figure_ids(
+    ctx: ConsoleContext,
+    metric: str,
+    key: str,
+    start: date | None,
+    end: date | None,
+    channels: list[str],
+    langs: list[str],
+) -> tuple[str, ...]:
+    settings = AnalyticsSettings()
+    last = end or datetime.now(UTC).date()
+    try:
+        filters = Filters(
+            start or last, last, tuple(c for c in channels if c), tuple(x for x in langs if x)
+        )
+        scope = Scope.of(filters, settings)
+        with ctx.engine.connect() as conn:
+            return tuple(conversation_ids(for_analytics(conn), scope, metric, key, MAX_FIGURE_IDS))
+    except InvalidFilters as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+def _masked(rows: list[InboxRow], staff: StaffUser) -> list[InboxRow]:
+    return [r if staff.is_admin else replace(r, preview=mask_pii(r.preview).text) for r in rows]
 
 
 @router.get("/queue", response_class=HTMLResponse, summary="Waiting queue")

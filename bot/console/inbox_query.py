@@ -11,11 +11,11 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from dialogue.message_search import search_conversations
-from sqlalchemy import Engine, and_, exists, func, select
+from sqlalchemy import Engine, and_, exists, func, select, true
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
+from dialogue.message_search import search_conversations
 from dialogue.transcript_tables import Conversation, Turn
 
 PAGE_SIZE = 50
@@ -36,6 +36,7 @@ class InboxFilters:
     start: date | None = None
     end: date | None = None
     page: int = 1
+    ids: tuple[str, ...] = ()  # only these (the conversations behind an analytics figure)
 
     def query_string(self, **changes: Any) -> str:
         """The filters as URL parameters (for pager links)."""
@@ -47,7 +48,7 @@ class InboxFilters:
                 "1" if v is True else v.isoformat() if isinstance(v, date) else v
             )
             for k, v in values.items()
-            if v not in (None, "", False) and not (k == "page" and v == 1)
+            if v not in (None, "", False, ()) and k != "ids" and not (k == "page" and v == 1)
         }
         return urlencode(pairs)
 
@@ -82,7 +83,7 @@ def inbox_page(engine: Engine, filters: InboxFilters) -> InboxPage:
     offset = (max(1, filters.page) - 1) * PAGE_SIZE
     statement = (
         select(Conversation)
-        .where(and_(*conditions))
+        .where(and_(true(), *conditions))
         .order_by(col(Conversation.last_activity_at).desc(), col(Conversation.id))
         .offset(offset)
         .limit(PAGE_SIZE + 1)
@@ -111,6 +112,8 @@ def inbox_page(engine: Engine, filters: InboxFilters) -> InboxPage:
 
 def _conditions(f: InboxFilters) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
+    if f.ids:
+        conds.append(col(Conversation.id).in_(f.ids))
     if f.channel:
         conds.append(col(Conversation.channel) == f.channel)
     if f.owner in OWNERS:
