@@ -210,3 +210,27 @@ async def test_staff_events_reach_a_socket_held_by_another_gateway(tmp_path: Pat
     assert seqs == sorted(set(seqs))  # in order, none twice
     assert isinstance(StaffEvent.model_validate(widget.of_type("staff")[0]), StaffEvent)
     second.detach(room, widget)
+
+
+async def test_replies_to_telegram_go_through_the_telegram_gateway(console: LiveConsole) -> None:
+    class RecordingTelegram:
+        def __init__(self) -> None:
+            self.sent: list[tuple[str, str, str, str]] = []
+
+        async def send_staff(
+            self, conversation_id: str, staff_name: str, body: str, *, message_id: str
+        ) -> bool:
+            self.sent.append((conversation_id, staff_name, body, message_id))
+            return True
+
+    telegram = RecordingTelegram()
+    console.ctx.telegram = telegram
+    cid = "tg:4242"
+    await console.ctx.conversations.load(cid, "telegram")
+    await console.ctx.conversations.apply(cid, "request_human", reason="complaint")
+    agent = console.staff("li@shop.example", name="Li")
+    await agent.post(f"/console/c/{cid}/take-over")
+    reply = await agent.post(f"/console/c/{cid}/reply", text="Sorry about that, refund sent.")
+    assert reply.json()["delivered"] == "telegram"
+    turn_id = reply.json()["turn_id"]
+    assert telegram.sent == [(cid, "Li", "Sorry about that, refund sent.", turn_id)]
