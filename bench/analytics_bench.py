@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, create_engine, func, select, text
 from sqlmodel import SQLModel
 
-from analytics.demo_data import DemoSpec, generate_demo_data
+from analytics.demo_data import DemoSpec, Writer, generate_demo_data
 from analytics.filters import Filters, Scope
 from analytics.report import QUERIES
 from analytics.schema import init_analytics_schema
@@ -92,7 +92,19 @@ def bulk_writer(dialect: str) -> Callable[[Connection, Table, list[dict[str, Any
                 out.append(lambda v: v)
         return out
 
+    def defaults(table: Table, given: list[str]) -> dict[str, Any]:
+        # Raw COPY / INSERT skips the model's Python-side defaults, so a column added
+        # to the model later (with a default) would otherwise arrive as NULL.
+        return {
+            column.name: column.default.arg
+            for column in table.columns
+            if column.name not in given and column.default is not None and column.default.is_scalar
+        }
+
     def write(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        filled = defaults(table, list(rows[0]))
+        if filled:
+            rows = [filled | row for row in rows]
         columns = list(rows[0])
         convert = list(zip(columns, converters(table, columns), strict=True))
         names = ", ".join(f'"{c}"' for c in columns)
@@ -111,8 +123,20 @@ def bulk_writer(dialect: str) -> Callable[[Connection, Table, list[dict[str, Any
     return write
 
 
-def prepare(engine: Engine, scale: float, reuse: bool) -> dict[str, Any]:
-    spec = spec_for(scale)
+def prepare(
+    engine: Engine,
+    scale: float,
+    reuse: bool,
+    *,
+    spec: DemoSpec | None = None,
+    writer: Writer | None = None,
+) -> dict[str, Any]:
+    """Demo data for `spec` (default: this benchmark's at `scale`), written by `writer`.
+
+    `writer` defaults to `bulk_writer`; another benchmark may wrap it to shape or
+    index the rows on their way in.
+    """
+    spec = spec or spec_for(scale)
     SQLModel.metadata.create_all(engine)
     init_analytics_schema(engine)
     with engine.connect() as conn:
@@ -121,7 +145,7 @@ def prepare(engine: Engine, scale: float, reuse: bool) -> dict[str, Any]:
     if not (reuse and have == spec.conversations):
         started = time.perf_counter()
         summary = generate_demo_data(
-            engine, spec, batch=50_000, writer=bulk_writer(engine.dialect.name)
+            engine, spec, batch=50_000, writer=writer or bulk_writer(engine.dialect.name)
         )
         data = {"generated": True, "seconds": round(time.perf_counter() - started, 1)}
         data.update(summary.__dict__)

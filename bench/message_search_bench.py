@@ -19,12 +19,13 @@ per backend.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +34,12 @@ from typing import Any
 from sqlalchemy import Engine, and_, create_engine, func, insert, select, text
 from sqlmodel import SQLModel
 
-from dialogue.message_search import TURN_SEARCH, search_conversations, search_terms
+from dialogue.message_search import (
+    SEARCHED_ROLES,
+    TURN_SEARCH,
+    search_conversations,
+    search_terms,
+)
 from dialogue.transcript_tables import Conversation, Turn
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -149,6 +155,28 @@ def conversations(scale: float, seed: int) -> Iterator[tuple[dict[str, Any], lis
         yield conversation, turns
 
 
+@functools.lru_cache(maxsize=200_000)
+def _joined_terms(text_: str) -> str:
+    # generated text repeats a lot; the tokenizer is the slow part of a bulk index
+    return " ".join(search_terms(text_))
+
+
+def search_rows(turns: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`turn_search` rows for turn rows, by the rules `index_turns` applies.
+
+    Roles outside SEARCHED_ROLES and texts without a search term get no row.
+    """
+    rows = []
+    for turn in turns:
+        terms = _joined_terms(turn["text"]) if turn["role"] in SEARCHED_ROLES else ""
+        if terms:
+            rows.append({
+                "turn_id": turn["id"], "conversation_id": turn["conversation_id"],
+                "created_at": turn["created_at"].astimezone(UTC), "terms": terms,
+            })  # fmt: skip
+    return rows
+
+
 def generate(engine: Engine, scale: float, seed: int) -> tuple[Generated, float]:
     """Store the conversations and turns, then the index rows; (counts, seconds to index)."""
     conversation_table = Conversation.__table__  # type: ignore[attr-defined]
@@ -175,12 +203,7 @@ def generate(engine: Engine, scale: float, seed: int) -> tuple[Generated, float]
     for conversation, its_turns in conversations(scale, seed):
         convs.append(conversation)
         turns.extend(its_turns)
-        for turn in its_turns:
-            terms = search_terms(turn["text"])
-            index_rows.append({
-                "turn_id": turn["id"], "conversation_id": turn["conversation_id"],
-                "created_at": turn["created_at"], "terms": " ".join(terms),
-            })  # fmt: skip
+        index_rows.extend(search_rows(its_turns))
         total_convs += 1
         total_turns += len(its_turns)
         if len(turns) >= 20_000:
