@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,14 @@ def replicas(
         schema = connection.execute(text("select current_schema()")).scalar_one()
     # the processes see only the test's own schema, never the database's public one
     url = f"{postgres_url()}?options=-csearch_path%3D{schema}"
-    shared = {"KEFU_DATABASE_URL": url, "KEFU_REDIS_URL": REDIS_URL}
+    # a small burst, so that the test can show the two replicas count one conversation's
+    # messages together
+    shared = {
+        "KEFU_DATABASE_URL": url,
+        "KEFU_REDIS_URL": REDIS_URL,
+        "KEFU_WEB_SESSION_BURST": "5",
+        "KEFU_WEB_SESSION_PER_MINUTE": "6",
+    }
     # A migrates, loads the demo shop and publishes the index; B starts on what A made.
     with kefu_run(tmp / "data", models, **shared) as first:
         add_staff(pg, AGENT, PASSWORD, role="agent", name="Li")
@@ -89,10 +97,14 @@ class Shopper:
         self.events: list[dict[str, Any]] = []
         self.cid = ""
 
-    async def hello(self) -> None:
-        await self.socket.send(json.dumps({"type": "hello", "shop": "demo", "locale": "en"}))
+    async def hello(self, resume: str = "", last_seq: int = 0) -> dict[str, Any]:
+        frame = {"type": "hello", "shop": "demo", "locale": "en", "last_seq": last_seq}
+        if resume:
+            frame["conversation_id"] = resume
+        await self.socket.send(json.dumps(frame))
         ready = await self.until(lambda f: f.get("type") == "ready")
         self.cid = ready["conversation_id"]
+        return ready
 
     async def say(self, message_id: str, text: str) -> dict[str, Any]:
         await self.socket.send(json.dumps({"type": "message", "id": message_id, "text": text}))
@@ -158,7 +170,82 @@ async def _console_until(console: Any, wanted: Any, timeout: float = 30) -> dict
                 return event
 
 
+async def test_a_socket_moved_to_the_other_replica_loses_nothing(
+    replicas: tuple[KefuServer, KefuServer],
+) -> None:
+    first, second = replicas
+    async with websockets.connect(_ws(second)) as widget:
+        on_b = Shopper(widget)
+        await on_b.hello()
+        await on_b.say("r1", "Do you have headphones?")
+    seen_on_b = [f for f in on_b.events if "seq" in f]
+    async with websockets.connect(_ws(first)) as widget:
+        on_a = Shopper(widget)
+        ready = await on_a.hello(resume=on_b.cid, last_seq=1)  # it had shown only the first
+        assert ready["resumed"] and ready["conversation_id"] == on_b.cid
+        answer = await on_a.until(lambda f: f.get("type") == "answer")
+        second_answer = await on_a.say("r2", "And earbuds?")
+    replayed = [f for f in on_a.events if "seq" in f and f["seq"] <= seen_on_b[-1]["seq"]]
+    assert [f["seq"] for f in replayed] == [f["seq"] for f in seen_on_b[1:]]
+    assert answer == seen_on_b[-1]
+    assert second_answer["seq"] > answer["seq"]
+
+
+async def test_rate_limits_are_shared_between_replicas(
+    replicas: tuple[KefuServer, KefuServer],
+) -> None:
+    first, second = replicas
+    async with (
+        websockets.connect(_ws(first)) as on_a,
+        websockets.connect(_ws(second)) as on_b,
+    ):
+        a, b = Shopper(on_a), Shopper(on_b)
+        await a.hello()
+        await b.hello(resume=a.cid)
+        for i in range(5):  # the burst, spent half on each replica
+            shopper = a if i % 2 else b
+            await shopper.socket.send(
+                json.dumps({"type": "message", "id": f"burst-{i}", "text": f"hello {i}"})
+            )
+            await shopper.until(lambda f, i=i: f.get("type") == "user" and f["id"] == f"burst-{i}")
+        await a.socket.send(json.dumps({"type": "message", "id": "one-too-many", "text": "hi"}))
+        refused = await a.until(lambda f: f.get("type") == "error")
+        assert refused["code"] == "rate_limited" and refused["reply_to"] == "one-too-many"
+
+
 def test_the_log_of_both_replicas_is_clean(replicas: tuple[KefuServer, KefuServer]) -> None:
     for server in replicas:
         log = Path(server.log).read_text()
         assert "Traceback" not in log, log[-3000:]
+
+
+async def test_a_replica_killed_mid_turn_loses_no_logged_turn(
+    replicas: tuple[KefuServer, KefuServer], pg: Engine
+) -> None:
+    """SIGKILL while a message is being answered: the other replica answers its resend."""
+    first, second = replicas
+    async with websockets.connect(_ws(second)) as widget:
+        shopper = Shopper(widget)
+        await shopper.hello()
+        await widget.send(json.dumps({"type": "message", "id": "k1", "text": "Is it in stock?"}))
+        await shopper.until(lambda f: f.get("type") == "user" and f["id"] == "k1")  # logged
+        second.process.send_signal(signal.SIGKILL)
+        second.process.wait(10)
+    async with websockets.connect(_ws(first)) as widget:
+        again = Shopper(widget)
+        await again.hello(resume=shopper.cid, last_seq=1)
+        answer = await again.say("k1", "Is it in stock?")  # the widget resends what it sent
+    assert answer["reply_to"] == "k1" and answer["text"]
+    with pg.connect() as connection:
+        roles = (
+            connection.execute(
+                text("select role from turn where conversation_id = :c"), {"c": shopper.cid}
+            )
+            .scalars()
+            .all()
+        )
+    assert roles.count("user") == 1 and "assistant" in roles
+
+
+def _ws(server: KefuServer) -> str:
+    return server.url.replace("http", "ws") + "/ws"
