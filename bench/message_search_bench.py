@@ -240,7 +240,7 @@ def queries(n: int, seed: int) -> list[str]:
     return made
 
 
-def like_search(engine: Engine, query: str) -> list[str]:
+def like_search(engine: Engine, query: str, limit: int = LIMIT) -> list[str]:
     """The baseline: every term as a substring of the message text, scanned."""
     turn = Turn.__table__  # type: ignore[attr-defined]
     terms = search_terms(query)
@@ -255,7 +255,7 @@ def like_search(engine: Engine, query: str) -> list[str]:
         .where(condition)
         .group_by(turn.c.conversation_id)
         .order_by(func.max(turn.c.created_at).desc(), turn.c.conversation_id)
-        .limit(LIMIT)
+        .limit(limit)
     )
     with engine.connect() as connection:
         return [row[0] for row in connection.execute(statement)]
@@ -312,9 +312,10 @@ def run_backend(engine: Engine, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def postgres_engine(url: str) -> Iterator[Engine]:
+def postgres_engine(url: str, prefix: str = "kefu_bench_search") -> Iterator[Engine]:
+    """An engine on a new schema, dropped afterwards."""
     admin = create_engine(url)
-    schema = f"kefu_bench_search_{int(time.time())}"
+    schema = f"{prefix}_{int(time.time())}"
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
