@@ -19,13 +19,11 @@ from analytics.schema import ensure_tables
 from analytics.settings import AnalyticsSettings
 from bot.console_analytics import analytics_router
 from catalog.db import create_db_engine
+from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM
 from tests.web.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 SPEC = DemoSpec(end=date(2026, 3, 31), days=90, customers=120, visitors=40,
                 conversations=900, orders=700, seed=3)  # fmt: skip
 RANGE = {"from": "2026-03-02", "to": "2026-03-31"}

@@ -22,20 +22,10 @@ from catalog.db import create_db_engine
 from dialogue.transcripts import SqlTranscriptStore, TurnRecord
 from dialogue.verify import FactSet, ProductFact
 from dialogue.verify.verifier import verify_sentence
+from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM
 from tests.support.kefu_process import KefuServer, build_tiny_models, kefu_run
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "a long enough staff password"
 AGENT = "li@shop.example"
 

@@ -6,22 +6,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from sqlmodel import Session, select
 
-from catalog.models import Product
-from dialogue.conversations import ConversationRepo
 from dialogue.lm.breaker import CircuitBreaker
 from dialogue.lm.openai_client import OpenAIChatClient
 from dialogue.manager import ShopAssistant
-from dialogue.orders import OrderDesk
 from dialogue.settings import DialogueSettings
-from dialogue.transcripts import SqlTranscriptStore, TranscriptWriter
+from dialogue.transcripts import SqlTranscriptStore
 from dialogue.types import Answer, SentenceOut, UserTurn
 from dialogue.understand.classifier import IntentClassifier
-from dialogue.understand.types import Vocabulary
 from retrieval.types import Embedder
 from tests.dialogue.sse_server import ChatServer
-from tests.support.shop import DemoShop, open_demo_shop
+from tests.support.shop import DemoShop, build_assistant, open_demo_shop
 
 QUESTION = "How long does the battery last and what does it cost?"
 # Ten words make the first sentence; the price sentence is where the server dies.
@@ -54,30 +49,6 @@ async def server() -> AsyncIterator[ChatServer]:
         yield running
 
 
-def build(
-    shop: DemoShop, classifier: IntentClassifier, lm: OpenAIChatClient
-) -> tuple[ShopAssistant, TranscriptWriter]:
-    engine = shop.workspace.engine
-    with Session(engine) as session:
-        products = session.exec(select(Product)).all()
-    vocabulary = Vocabulary.from_lists(
-        sorted({p.category for p in products}), sorted({p.brand for p in products})
-    )
-    writer = TranscriptWriter(SqlTranscriptStore(engine), shop.data_dir / "spool")
-    manager = ShopAssistant(
-        engine=engine,
-        retriever=shop.workspace.retriever,
-        classifier=classifier,
-        vocabulary=vocabulary,
-        lm=lm,
-        orders=OrderDesk(engine),
-        conversations=ConversationRepo(engine),
-        transcripts=writer,
-        settings=DialogueSettings(data_dir=shop.data_dir, ai_disclosure=False),
-    )
-    return manager, writer
-
-
 async def ask(manager: ShopAssistant, conversation: str) -> tuple[list[SentenceOut], Answer]:
     sentences: list[SentenceOut] = []
     answers: list[Answer] = []
@@ -101,7 +72,7 @@ async def test_a_reply_cut_mid_stream_keeps_its_sentences_and_ends_with_facts(
     shop: DemoShop, classifier: IntentClassifier, server: ChatServer
 ) -> None:
     lm = client(server, CircuitBreaker("m", failure_threshold=3))
-    manager, writer = build(shop, classifier, lm)
+    manager, writer = build_assistant(shop, classifier, lm, ai_disclosure=False)
     server.stop_after_words = 12  # the first sentence, then "It costs", then the server dies
     sentences, answer = await ask(manager, "c-cut")
     texts = [s.text for s in sentences]
@@ -124,7 +95,7 @@ async def test_an_open_breaker_answers_from_facts_without_calling_the_server_the
     clock = Clock()
     breaker = CircuitBreaker("m", failure_threshold=2, cooldown_s=20, clock=clock)
     lm = client(server, breaker)
-    manager, writer = build(shop, classifier, lm)
+    manager, writer = build_assistant(shop, classifier, lm, ai_disclosure=False)
     await server.stop()
     for n in range(2):  # the server is down: each turn still gets the facts
         _, answer = await ask(manager, f"c-down-{n}")
@@ -150,7 +121,7 @@ async def test_a_server_dead_from_the_start_and_one_answering_garbage(
     shop: DemoShop, classifier: IntentClassifier, server: ChatServer
 ) -> None:
     lm = client(server, CircuitBreaker("m", failure_threshold=5))
-    manager, writer = build(shop, classifier, lm)
+    manager, writer = build_assistant(shop, classifier, lm, ai_disclosure=False)
     server.mode = "garbage"
     _, garbage = await ask(manager, "c-garbage")
     server.mode = "http500"

@@ -5,22 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlmodel import Session, select
 
 from bot import metrics
-from catalog.models import Product
-from dialogue.conversations import ConversationRepo
 from dialogue.lm.scripted import ScriptedLM
 from dialogue.manager import ShopAssistant
 from dialogue.observers import CONVERSATION_ID, TurnReport, add_turn_observer
-from dialogue.orders import OrderDesk
 from dialogue.settings import DialogueSettings
-from dialogue.transcripts import SqlTranscriptStore, TranscriptWriter
 from dialogue.types import Answer, UserTurn
 from dialogue.understand.classifier import IntentClassifier
-from dialogue.understand.types import Vocabulary
 from retrieval.types import Embedder
-from tests.support.shop import DemoShop, open_demo_shop
+from tests.support.shop import DemoShop, build_assistant, open_demo_shop
 
 
 @pytest.fixture(scope="module")
@@ -45,26 +39,6 @@ def reports() -> Iterator[list[TurnReport]]:
     remove()
 
 
-def make_manager(shop: DemoShop, classifier: IntentClassifier, lm: ScriptedLM) -> ShopAssistant:
-    engine = shop.workspace.engine
-    with Session(engine) as session:
-        products = session.exec(select(Product)).all()
-    vocabulary = Vocabulary.from_lists(
-        sorted({p.category for p in products}), sorted({p.brand for p in products})
-    )
-    return ShopAssistant(
-        engine=engine,
-        retriever=shop.workspace.retriever,
-        classifier=classifier,
-        vocabulary=vocabulary,
-        lm=lm,
-        orders=OrderDesk(engine),
-        conversations=ConversationRepo(engine),
-        transcripts=TranscriptWriter(SqlTranscriptStore(engine), shop.data_dir / "spool"),
-        settings=DialogueSettings(data_dir=shop.data_dir),
-    )
-
-
 async def answer(manager: ShopAssistant, text: str, conversation: str, **turn: object) -> Answer:
     final = None
     async for event in manager.handle(UserTurn(conversation, "web", text, **turn)):  # type: ignore[arg-type]
@@ -82,7 +56,7 @@ async def test_a_model_answer_is_counted_with_its_stages_verdicts_and_tokens(
     shop: DemoShop, classifier: IntentClassifier, reports: list[TurnReport]
 ) -> None:
     lm = ScriptedLM(["It plays for up to 40 hours with ANC on. It costs ¥199 today."])
-    manager = make_manager(shop, classifier, lm)
+    manager, _ = build_assistant(shop, classifier, lm)
     tokens_before = sample("kefu_model_tokens_total", model=lm.name)
     generate_before = sample("kefu_turn_stage_seconds_count", stage="generate")
 
@@ -105,7 +79,7 @@ async def test_a_model_answer_is_counted_with_its_stages_verdicts_and_tokens(
 async def test_a_handoff_is_counted_by_its_reason(
     shop: DemoShop, classifier: IntentClassifier, reports: list[TurnReport]
 ) -> None:
-    manager = make_manager(shop, classifier, ScriptedLM(default="Hello."))
+    manager = build_assistant(shop, classifier, ScriptedLM(default="Hello."))[0]
     await answer(manager, "I want to talk to a human agent", "m-human")
     (report,) = reports
     assert report.handoff_reason
@@ -115,7 +89,7 @@ async def test_a_handoff_is_counted_by_its_reason(
 async def test_the_turn_sets_the_conversation_for_log_lines(
     shop: DemoShop, classifier: IntentClassifier, reports: list[TurnReport]
 ) -> None:
-    manager = make_manager(shop, classifier, ScriptedLM(default="Hello."))
+    manager = build_assistant(shop, classifier, ScriptedLM(default="Hello."))[0]
     seen: list[str | None] = []
     remove = add_turn_observer(lambda _: seen.append(CONVERSATION_ID.get()))
     try:

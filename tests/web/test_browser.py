@@ -23,22 +23,12 @@ from bot.web.sql_store import SqlConversationStore
 from catalog.db import create_db_engine, init_schema
 from catalog.demo import IMAGES_DIR, PRODUCTS_FILE
 from catalog.ingest import ingest_catalog
+from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM
 from tests.web.live_server import LiveServer
 from tests.web.scripted import ScriptedDialogueManager
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SENTENCE_DELAY = 0.3
 
 
