@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, func, select, text
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlmodel import SQLModel
 
 from analytics.demo_data import DemoSpec, Writer, generate_demo_data
@@ -98,7 +99,7 @@ def bulk_writer(dialect: str) -> Callable[[Connection, Table, list[dict[str, Any
         return {
             column.name: column.default.arg
             for column in table.columns
-            if column.name not in given and column.default is not None and column.default.is_scalar
+            if column.name not in given and isinstance(column.default, ScalarElementColumnDefault)
         }
 
     def write(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

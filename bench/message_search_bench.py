@@ -135,7 +135,7 @@ def conversations(scale: float, seed: int) -> Iterator[tuple[dict[str, Any], lis
         cid = f"c{n:07d}"
         start = START + timedelta(seconds=int(n * 300 / max(scale, 0.001)) + rng.randrange(300))
         order = f"A-{rng.randrange(1000, 99999)}"
-        turns = []
+        turns: list[dict[str, Any]] = []
         for i in range(rng.randrange(3, 9) * 2 if rng.random() < 0.9 else 2):
             user = i % 2 == 0
             if user:
