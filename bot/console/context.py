@@ -30,6 +30,8 @@ class StaffSender(Protocol):
         self, conversation_id: str, staff_name: str, body: str, *, message_id: str
     ) -> bool: ...
 
+    async def send_typing(self, conversation_id: str) -> None: ...
+
 
 @dataclass
 class ConsoleContext:

@@ -148,6 +148,8 @@ async def reply(
 @router.post("/c/{conversation_id}/typing", status_code=204)
 async def typing(conversation_id: str, staff: Staff, ctx: Ctx) -> None:
     row = await _must_own(ctx, staff, conversation_id)
+    if row.channel == "telegram" and ctx.telegram is not None:
+        await ctx.telegram.send_typing(conversation_id)  # from this process only: once
     await ctx.bus.publish(
         LiveEvent(
             kind="typing",

@@ -188,6 +188,16 @@ class TelegramGateway:
         )
         return True
 
+    async def send_typing(self, conversation_id: str) -> None:
+        """Show "typing…" in the chat while a staff member writes (Telegram shows it ~5 s)."""
+        chat_id = chat_of_conversation(conversation_id)
+        if chat_id is None:
+            return
+        try:
+            await self.bot.send_chat_action(chat_id=chat_id, action="typing")
+        except AiogramError as exc:  # a courtesy: the reply itself goes through the outbox
+            log.warning("typing indicator to %s failed: %s", chat_id, exc)
+
     async def chat_lang(self, chat_id: int) -> str:
         key = StorageKey(bot_id=self.bot.id, chat_id=chat_id, user_id=chat_id)
         lang = (await self.dispatcher.storage.get_data(key)).get("lang")

@@ -216,12 +216,16 @@ async def test_replies_to_telegram_go_through_the_telegram_gateway(console: Live
     class RecordingTelegram:
         def __init__(self) -> None:
             self.sent: list[tuple[str, str, str, str]] = []
+            self.typing: list[str] = []
 
         async def send_staff(
             self, conversation_id: str, staff_name: str, body: str, *, message_id: str
         ) -> bool:
             self.sent.append((conversation_id, staff_name, body, message_id))
             return True
+
+        async def send_typing(self, conversation_id: str) -> None:
+            self.typing.append(conversation_id)
 
     telegram = RecordingTelegram()
     console.ctx.telegram = telegram
@@ -230,6 +234,8 @@ async def test_replies_to_telegram_go_through_the_telegram_gateway(console: Live
     await console.ctx.conversations.apply(cid, "request_human", reason="complaint")
     agent = console.staff("li@shop.example", name="Li")
     await agent.post(f"/console/c/{cid}/take-over")
+    assert (await agent.post(f"/console/c/{cid}/typing")).status_code == 204
+    assert telegram.typing == [cid]
     reply = await agent.post(f"/console/c/{cid}/reply", text="Sorry about that, refund sent.")
     assert reply.json()["delivered"] == "telegram"
     turn_id = reply.json()["turn_id"]
