@@ -27,6 +27,7 @@ LiveKind = Literal[
     "owner",  # the conversation changed owner (bot / waiting / staff / closed)
     "typing",  # someone is typing: who = "shopper" or "staff"
     "events",  # new web events logged: replicas holding the shopper's socket replay them
+    "frame",  # a streamed, unlogged frame (sentence, cards, typing) for sockets elsewhere
 ]
 
 
@@ -48,6 +49,8 @@ class LiveEvent(BaseModel):
     reason: str = ""
     message_id: str = ""
     seq: int = 0  # for "events": the newest logged sequence number
+    frame: str = Field(default="", max_length=256_000)  # for "frame": the frame as sent
+    origin: str = ""  # the process that sent a "frame" (it has shown it already)
     at: datetime = Field(default_factory=_now)
 
 

@@ -73,11 +73,13 @@ async def _receive(ctx: ConsoleContext, event: LiveEvent) -> None:
     if gateway is not None:
         if event.kind == "events":
             await gateway.refresh(event.conversation_id, event.seq)
+        elif event.kind == "frame":
+            gateway.relay(event.conversation_id, event.frame, event.origin)
         elif event.kind == "owner" and event.owner == "staff":
             gateway.silence(event.conversation_id)
         elif event.kind == "typing" and event.who == "staff":
             gateway.staff_typing(event.conversation_id, event.staff)
-    if event.kind != "events":
+    if event.kind not in ("events", "frame"):
         ctx.hub.broadcast(lambda socket: console_frame(event, socket))
 
 

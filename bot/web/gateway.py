@@ -129,6 +129,8 @@ class Gateway:
         self.turn_timeout_s = turn_timeout_s
         self._make_turn_id = make_turn_id
         self.bus = bus
+        # Names this process on the bus, so it skips the streamed frames it sent itself.
+        self.origin = uuid.uuid4().hex
         # A room lives while a socket, a turn or a waiting call holds it.
         self._rooms: weakref.WeakValueDictionary[str, Room] = weakref.WeakValueDictionary()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -200,6 +202,26 @@ class Gateway:
         async with room.lock:
             for event in await self.store.events(conversation_id, room.published_seq, limit=500):
                 room.publish_event(event)
+
+    def relay(self, conversation_id: str, frame: str, origin: str) -> None:
+        """A frame streamed by another process (a sentence, cards, typing) for sockets here."""
+        room = self._rooms.get(conversation_id)
+        if room is not None and origin != self.origin:
+            room.publish(frame)
+
+    async def _stream(self, room: Room, conversation_id: str, frame: str) -> None:
+        """Publish a live (unlogged) frame here and to sockets held by other processes."""
+        room.publish(frame)
+        if self.bus is None:
+            return
+        try:
+            await self.bus.publish(
+                LiveEvent(
+                    kind="frame", conversation_id=conversation_id, frame=frame, origin=self.origin
+                )
+            )
+        except Exception:  # live fan-out is best effort: the logged answer follows
+            log.warning("could not relay a streamed frame of %s", conversation_id)
 
     def silence(self, conversation_id: str) -> None:
         """A person took over: answers being made here stop after the current sentence."""
@@ -347,7 +369,9 @@ class Gateway:
                     if isinstance(ev, Typing):
                         if not turn.typing:
                             turn.typing = True
-                            room.publish(typing_frame(turn.message_id))
+                            await self._stream(
+                                room, ut.conversation_id, typing_frame(turn.message_id)
+                            )
                     elif isinstance(ev, SentenceOut):
                         body = SentenceBody.of(ev)
                         frame = SentenceFrame.model_construct(
@@ -359,13 +383,13 @@ class Gateway:
                         sentences.append(body)
                         turn.sentences.append(frame)
                         turn.typing = False
-                        room.publish(frame.model_dump_json())
+                        await self._stream(room, ut.conversation_id, frame.model_dump_json())
                     elif isinstance(ev, CardsOut):
                         cards = [await fill_card(self.products, CardOut.of(c)) for c in ev.cards]
                         turn.cards = CardsFrame.model_construct(
                             reply_to=turn.message_id, cards=cards
                         )
-                        room.publish(turn.cards.model_dump_json())
+                        await self._stream(room, ut.conversation_id, turn.cards.model_dump_json())
                     elif isinstance(ev, Answer):
                         answer = ev
                         break

@@ -240,3 +240,39 @@ async def test_replies_to_telegram_go_through_the_telegram_gateway(console: Live
     assert reply.json()["delivered"] == "telegram"
     turn_id = reply.json()["turn_id"]
     assert telegram.sent == [(cid, "Li", "Sorry about that, refund sent.", turn_id)]
+
+
+async def test_sentences_stream_to_a_socket_held_by_another_gateway(tmp_path: Path) -> None:
+    """The answer is made on one replica; the shopper's socket is on the other."""
+    from bot.bus import LiveEvent, MemoryBus
+    from bot.web.gateway import Gateway
+    from bot.web.products import InMemoryProductLookup
+    from tests.web.scripted import ScriptedDialogueManager
+
+    bus = MemoryBus()
+    first = build_live_console(tmp_path, PRODUCTS, bus=bus)
+    first.manager.delay = 0.2
+    second = Gateway(
+        ScriptedDialogueManager(PRODUCTS), first.store, InMemoryProductLookup(PRODUCTS), bus=bus
+    )
+
+    async def on_second(event: LiveEvent) -> None:
+        if event.kind == "frame":
+            second.relay(event.conversation_id, event.frame, event.origin)
+        elif event.kind == "events":
+            await second.refresh(event.conversation_id, event.seq)
+
+    bus.subscribe(on_second)
+    info = await first.gateway.start("demo", "en", None)
+    widget = Frames()
+    room = await second.attach(info.id, widget, after_seq=0)  # held, as a socket does
+    submitted = await first.gateway.submit(info, UserEvent(id="s1", text="price?"))
+    assert submitted.turn is not None
+    answer = await asyncio.wait_for(asyncio.shield(submitted.turn.done), 10)
+    await asyncio.sleep(0.05)
+    kinds = [f["type"] for f in widget.frames]
+    # streamed sentence by sentence before the logged answer, not only at its end
+    assert kinds.count("sentence") == 2 and kinds.index("sentence") < kinds.index("answer")
+    assert widget.of_type("answer")[0]["text"] == answer.text
+    second.detach(room, widget)
+    await first.gateway.shutdown()
