@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Engine, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Engine, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -36,7 +36,12 @@ class Conversation(SQLModel, table=True):
 class Turn(SQLModel, table=True):
     """One message in a conversation: the shopper's, the assistant's, or a staff member's."""
 
-    __table_args__ = (UniqueConstraint("conversation_id", "message_id"),)
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "message_id"),
+        # the inbox's "has a turn with this intent" test, one probe per conversation
+        # (without it SQLite walks every turn of the intent for each conversation)
+        Index("ix_turn_conversation_id_intent", "conversation_id", "intent"),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     conversation_id: str = Field(foreign_key="conversation.id", index=True, max_length=64)
