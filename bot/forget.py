@@ -107,14 +107,19 @@ class ForgetReport:
 
 
 def forget_customer(
-    engine: Engine, who: str, *, by: CustomerKey = "auto", dry_run: bool = False
+    engine: Engine,
+    who: str,
+    *,
+    by: CustomerKey = "auto",
+    dry_run: bool = False,
+    metadata: MetaData | None = None,
 ) -> ForgetReport:
     """Erase the customer `who` (an id, an email or a Telegram id) and all that is theirs.
 
     Raises UnknownCustomer or AmbiguousCustomer (nothing changed), ForgetError when the
     database fails (the transaction is rolled back).
     """
-    metadata = full_metadata()
+    metadata = metadata if metadata is not None else full_metadata()
     try:
         with engine.begin() as connection:
             customer = find_customer(connection, metadata, who, by)

@@ -7,11 +7,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Engine, Text, func, insert, select
-from sqlmodel import Field, SQLModel
+from sqlalchemy import (
+    Column,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+)
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.db_tables import full_metadata
 from bot.forget import AmbiguousCustomer, UnknownCustomer, forget_customer
 from bot.web.sql_store import WebConversation, WebEvent, WebFeedback
 from catalog.models import Customer, Order, OrderItem
@@ -23,38 +35,48 @@ from tests.support.databases import engine_for
 AT = datetime(2026, 3, 2, 10, tzinfo=UTC)
 
 
-# Tables another package might add later: found by their columns, not by name.
-class ForgetTestNote(SQLModel, table=True):
-    __tablename__ = "test_forget_staff_note"
+# Tables another package might add later: found by their columns, not by name. They
+# live on a copy of the project's metadata, so no other test ever sees them.
+def _metadata_with_later_tables() -> tuple[MetaData, Table, Table, Table]:
+    later = MetaData()
+    for table in full_metadata().sorted_tables:
+        table.to_metadata(later)
+    note = Table(
+        "test_forget_staff_note",
+        later,
+        Column("id", Integer, primary_key=True),
+        Column("conversation_id", String(64), nullable=False),
+        Column("note", Text, nullable=False, default=""),
+    )
+    tag = Table(
+        "test_forget_customer_tag",
+        later,
+        Column("id", Integer, primary_key=True),
+        Column("customer_id", Integer, ForeignKey("customer.id"), nullable=False),
+        Column("tag", String(40), nullable=False),
+    )
+    audit = Table(
+        "test_forget_audit_log",
+        later,
+        Column("id", Integer, primary_key=True),
+        Column("action", String(40), nullable=False),
+        Column("conversation_id", String(64)),
+        Column("detail", Text, nullable=False, default=""),
+    )
+    return later, note, tag, audit
 
-    id: int | None = Field(default=None, primary_key=True)
-    conversation_id: str = Field(max_length=64)
-    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
-
-class ForgetTestTag(SQLModel, table=True):
-    __tablename__ = "test_forget_customer_tag"
-
-    id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id")
-    tag: str = Field(max_length=40)
-
-
-class ForgetTestAudit(SQLModel, table=True):
-    __tablename__ = "test_forget_audit_log"
-
-    id: int | None = Field(default=None, primary_key=True)
-    action: str = Field(max_length=40)
-    conversation_id: str | None = Field(default=None, max_length=64)
-    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+LATER, NOTE, TAG, AUDIT = _metadata_with_later_tables()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    yield from engine_for(request.param, tmp_path)
+    for ready in engine_for(request.param, tmp_path):
+        LATER.create_all(ready, tables=[NOTE, TAG, AUDIT])
+        yield ready
 
 
-def build_shop(engine: Engine) -> None:
+def build_shop(engine: Engine, *, later_tables: bool = True) -> None:
     """Li (1, Telegram 4242) with web, Telegram and widget conversations; Wang (2) beside."""
     with engine.begin() as conn:
         conn.execute(
@@ -105,19 +127,21 @@ def build_shop(engine: Engine) -> None:
             insert(WebFeedback.__table__),  # type: ignore[attr-defined]
             {"conversation_id": "widget-li", "turn_key": "*", "csat": 5, "comment": "thanks"},
         )
+        if not later_tables:
+            return
         conn.execute(
-            insert(ForgetTestNote.__table__),  # type: ignore[attr-defined]
+            insert(NOTE),
             [
                 {"conversation_id": "web-li", "note": "VIP, lives at 12 Oak St"},
                 {"conversation_id": "web-wang", "note": "asked twice"},
             ],
         )
         conn.execute(
-            insert(ForgetTestTag.__table__),  # type: ignore[attr-defined]
+            insert(TAG),
             [{"customer_id": 1, "tag": "vip"}, {"customer_id": 2, "tag": "new"}],
         )
         conn.execute(
-            insert(ForgetTestAudit.__table__),  # type: ignore[attr-defined]
+            insert(AUDIT),
             [
                 {"action": "view", "conversation_id": "web-li", "detail": "read Li's address"},
                 {"action": "view", "conversation_id": "web-wang", "detail": "read Wang's"},
@@ -125,18 +149,24 @@ def build_shop(engine: Engine) -> None:
         )
 
 
-def count(engine: Engine, table: type[SQLModel]) -> int:
+def count(engine: Engine, table: Table) -> int:
     with engine.connect() as conn:
-        query = select(func.count()).select_from(table.__table__)  # type: ignore[attr-defined]
-        return int(conn.execute(query).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def counts(engine: Engine) -> dict[str, int]:
-    tables: list[type[SQLModel]] = [
-        Customer, Order, OrderItem, Conversation, Turn, WebConversation, WebEvent,
-        WebFeedback, ForgetTestNote, ForgetTestTag, ForgetTestAudit,
-    ]  # fmt: skip
-    found = {str(t.__tablename__): count(engine, t) for t in tables}
+    models = [
+        Customer,
+        Order,
+        OrderItem,
+        Conversation,
+        Turn,
+        WebConversation,
+        WebEvent,
+        WebFeedback,
+    ]
+    tables: list[Table] = [m.__table__ for m in models] + [NOTE, TAG, AUDIT]  # type: ignore[attr-defined]
+    found = {t.name: count(engine, t) for t in tables}
     with engine.connect() as conn:
         found["turn_search"] = int(
             conn.execute(select(func.count()).select_from(TURN_SEARCH)).scalar_one()
@@ -147,7 +177,7 @@ def counts(engine: Engine) -> dict[str, int]:
 def test_forget_removes_every_row_of_the_customer(engine: Engine) -> None:
     build_shop(engine)
     before = counts(engine)
-    report = forget_customer(engine, "li@example.com")
+    report = forget_customer(engine, "li@example.com", metadata=LATER)
 
     assert report.customer.id == 1
     assert report.conversations == ("tg:4242", "tg:4242:1", "web-li", "widget-li")
@@ -174,7 +204,7 @@ def test_forget_removes_every_row_of_the_customer(engine: Engine) -> None:
             assert after[table] == before[table] - rows, table
     assert after["test_forget_audit_log"] == before["test_forget_audit_log"]  # kept
     with engine.connect() as conn:
-        audit = ForgetTestAudit.__table__  # type: ignore[attr-defined]
+        audit = AUDIT
         details: dict[str, str] = {
             row.conversation_id: row.detail
             for row in conn.execute(select(audit.c.conversation_id, audit.c.detail))
@@ -197,9 +227,9 @@ _EXPECTED_NONZERO = {
 def test_a_dry_run_counts_the_same_and_changes_nothing(engine: Engine) -> None:
     build_shop(engine)
     before = counts(engine)
-    dry = forget_customer(engine, "1", dry_run=True)
+    dry = forget_customer(engine, "1", dry_run=True, metadata=LATER)
     assert counts(engine) == before
-    real = forget_customer(engine, "1")
+    real = forget_customer(engine, "1", metadata=LATER)
     assert dry.conversations == real.conversations
     assert {c.table: c.rows for c in dry.removed} == {c.table: c.rows for c in real.removed}
     assert dry.blanked == real.blanked
@@ -208,27 +238,29 @@ def test_a_dry_run_counts_the_same_and_changes_nothing(engine: Engine) -> None:
 
 def test_customers_are_found_by_id_email_or_telegram_id(engine: Engine) -> None:
     build_shop(engine)
-    assert forget_customer(engine, "4242", dry_run=True).customer.id == 1
-    assert forget_customer(engine, " LI@example.com ", dry_run=True).customer.id == 1
-    assert forget_customer(engine, "2", by="id", dry_run=True).customer.id == 2
+    assert forget_customer(engine, "4242", dry_run=True, metadata=LATER).customer.id == 1
+    by_email = forget_customer(engine, " LI@example.com ", dry_run=True, metadata=LATER)
+    assert by_email.customer.id == 1
+    assert forget_customer(engine, "2", by="id", dry_run=True, metadata=LATER).customer.id == 2
     with pytest.raises(UnknownCustomer):
-        forget_customer(engine, "4242", by="id")
+        forget_customer(engine, "4242", by="id", metadata=LATER)
     with pytest.raises(UnknownCustomer):
-        forget_customer(engine, "nobody@example.com")
+        forget_customer(engine, "nobody@example.com", metadata=LATER)
     with pytest.raises(UnknownCustomer):
-        forget_customer(engine, "li", by="telegram")
+        forget_customer(engine, "li", by="telegram", metadata=LATER)
     with engine.begin() as conn:  # customer 2's Telegram id is customer 1's id
         customers = Customer.__table__  # type: ignore[attr-defined]
         conn.execute(customers.update().where(customers.c.id == 2).values(telegram_id=1))
     with pytest.raises(AmbiguousCustomer):
-        forget_customer(engine, "1")
-    assert forget_customer(engine, "1", by="telegram", dry_run=True).customer.id == 2
+        forget_customer(engine, "1", metadata=LATER)
+    by_telegram = forget_customer(engine, "1", by="telegram", dry_run=True, metadata=LATER)
+    assert by_telegram.customer.id == 2
 
 
 def test_kefu_forget_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The command on the configured database (SQLite here; the logic ran on both above)."""
     engine = next(engine_for("sqlite", tmp_path))
-    build_shop(engine)
+    build_shop(engine, later_tables=False)
     monkeypatch.setenv("KEFU_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     runner = CliRunner()
 
@@ -240,9 +272,9 @@ def test_kefu_forget_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert dry.exit_code == 0, dry.output
     assert "would remove       5 turn\n" in dry.output
     assert "nothing was changed" in dry.output
-    assert count(engine, Customer) == 2
+    assert count(engine, Customer.__table__) == 2  # type: ignore[attr-defined]
 
     done = runner.invoke(app, ["forget", "li@example.com"])
     assert done.exit_code == 0, done.output
     assert "removed       2 order\n" in done.output
-    assert count(engine, Customer) == 1
+    assert count(engine, Customer.__table__) == 1  # type: ignore[attr-defined]
