@@ -20,6 +20,7 @@ from dialogue.types import Citation, SentenceOut
 from dialogue.verify.extractive import extractive_answer
 from dialogue.verify.facts import FactSet, ProductFact
 from dialogue.verify.sentences import SentenceStream
+from dialogue.verify.text import Lang
 from dialogue.verify.verifier import SentenceVerdict, verify_sentence
 
 log = logging.getLogger(__name__)
@@ -99,11 +100,11 @@ async def grounded_answer(
             async for delta in stream:
                 result.tokens += 1
                 for sentence in splitter.feed(delta):
-                    out = _check(sentence, facts, focus_sku, lang, result, started)
+                    out = _check(sentence, question, facts, focus_sku, lang, result, started)
                     if out is not None:
                         yield out
             for sentence in splitter.flush():
-                out = _check(sentence, facts, focus_sku, lang, result, started)
+                out = _check(sentence, question, facts, focus_sku, lang, result, started)
                 if out is not None:
                     yield out
         except LMError as exc:
@@ -134,8 +135,23 @@ def _already_said(text: str, sent: list[SentenceOut]) -> bool:
     return any(folded in out.text.casefold() for out in sent)
 
 
+def _echoes(sentence: str, question: str) -> bool:
+    """The model repeated (part of) the shopper's question back as if it were an answer."""
+    said, asked = _letters(sentence), _letters(question)
+    if len(said) < 4 or said not in asked:
+        return False
+    # a short answer may well repeat a word of the question ("Waterproof." to "Is it
+    # waterproof?"); a question asked back, or most of the question, is an echo
+    return sentence.rstrip().endswith(("?", "？")) or len(said) >= 0.6 * len(asked)
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
 def _check(
     sentence: str,
+    question: str,
     facts: FactSet,
     focus_sku: str | None,
     lang: str,
@@ -143,7 +159,14 @@ def _check(
     started: float,
 ) -> SentenceOut | None:
     checked = time.perf_counter()
-    verdict = verify_sentence(sentence, facts, focus_sku, "zh" if lang == "zh" else "en")
+    reply_lang: Lang = "zh" if lang == "zh" else "en"
+    if _echoes(sentence, question):
+        echo = SentenceVerdict(
+            sentence, None, "drop", (), (), (), "repeats the question", reply_lang
+        )
+        result.verdicts.append(echo)
+        return None
+    verdict = verify_sentence(sentence, facts, focus_sku, reply_lang)
     result.verify_ms += (time.perf_counter() - checked) * 1000
     result.verdicts.append(verdict)
     if verdict.text_to_send is None or not verdict.text_to_send.strip():

@@ -80,6 +80,21 @@ async def test_chinese_question_gets_a_chinese_answer(
     assert "中文" in system
 
 
+async def test_a_question_echoed_back_is_not_an_answer(
+    shop: DemoShop, classifier: IntentClassifier
+) -> None:
+    lm = ScriptedLM(["降噪耳机多少钱？"])  # the model only repeats the shopper
+    manager, writer = build_assistant(shop, classifier, lm, ai_disclosure=False)
+    _, _, answer = await ask(manager, "降噪耳机多少钱？有货吗？", "c-echo", page_sku="EA-1001")
+    assert "多少钱" not in answer.text
+    assert "899" in answer.text  # answered from the facts instead
+    await writer.flush()
+    claims = SqlTranscriptStore(shop.workspace.engine).turns("c-echo")[1].claims
+    assert {"sentence": "降噪耳机多少钱？", "reason": "repeats the question"}.items() <= claims[
+        0
+    ].items()
+
+
 async def test_instructions_in_the_message_do_not_make_it_free(
     shop: DemoShop, classifier: IntentClassifier
 ) -> None:
