@@ -142,7 +142,7 @@ def _echoes(sentence: str, question: str) -> bool:
         return False
     # a short answer may well repeat a word of the question ("Waterproof." to "Is it
     # waterproof?"); a question asked back, or most of the question, is an echo
-    return sentence.rstrip().endswith(("?", "？")) or len(said) >= 0.6 * len(asked)
+    return sentence.rstrip().endswith(("?", "？")) or len(said) >= 0.8 * len(asked)
 
 
 def _letters(text: str) -> str:
