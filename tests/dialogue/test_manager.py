@@ -194,3 +194,11 @@ async def test_no_sent_sentence_carries_an_unsupported_number(
         _, _, answer = await ask(manager, "tell me about it", f"c-lie{i}", page_sku="EA-1001")
         for number in re.findall(r"\d+(?:\.\d+)?", answer.text):
             assert number not in {"72", "120", "2", "10", "50", "5"}, answer.text
+
+
+def test_a_short_answer_may_repeat_a_word_of_the_question() -> None:
+    from dialogue.grounded import _echoes
+
+    assert not _echoes("Waterproof.", "Is this waterproof?")
+    assert _echoes("Is this waterproof?", "is this waterproof?")
+    assert _echoes("降噪耳机多少钱？", "降噪耳机多少钱？有货吗？")
