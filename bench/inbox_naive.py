@@ -3,8 +3,8 @@
 Every conversation is loaded through the ORM and filtered and sorted in Python;
 the turn filters (intent, failed verification) come from the turns' columns
 loaded in full; text is found by a `LIKE '%term%'` scan over the turn table
-(`bench.message_search_bench.like_search`, the most recent MAX_SEARCH_IDS
-conversations, as the inbox takes); each row's preview is one more query for
+(`bench.message_search_bench.like_search`, every matching conversation, as the
+inbox considers); each row's preview is one more query for
 that conversation's turns. The page it returns is the inbox's page, so the two
 can be checked against each other.
 """
@@ -17,15 +17,17 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bench.message_search_bench import like_search
-from bot.console.inbox_query import MAX_SEARCH_IDS, OWNERS, PAGE_SIZE, InboxFilters
+from bot.console.inbox_query import OWNERS, PAGE_SIZE, InboxFilters
 from dialogue.transcript_tables import Conversation, Turn
+
+ALL_MATCHES = 10_000_000  # more conversations than any benchmark makes
 
 
 def naive_page(engine: Engine, f: InboxFilters) -> list[tuple[str, str]]:
     """(conversation id, preview) of the page the inbox would show for `f`."""
     chosen: set[str] | None = set(f.ids) if f.ids else None
     if f.q.strip():
-        found = set(like_search(engine, f.q, limit=MAX_SEARCH_IDS))
+        found = set(like_search(engine, f.q, limit=ALL_MATCHES))
         chosen = found if chosen is None else chosen & found
     with Session(engine) as session:
         statement = select(Conversation)

@@ -45,6 +45,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.elements import TextClause
 from sqlmodel import Field, SQLModel
 
 from dialogue.transcript_tables import Turn
@@ -235,6 +236,26 @@ _POSTGRES_SEARCH = text(
     "GROUP BY conversation_id ORDER BY max(created_at) DESC, conversation_id "
     "LIMIT :limit OFFSET :offset"
 )
+
+
+_SQLITE_MATCHING = (
+    "SELECT s.conversation_id FROM turn_search_fts JOIN turn_search AS s "
+    "ON s.id = turn_search_fts.rowid WHERE turn_search_fts MATCH :match"
+)
+_POSTGRES_MATCHING = (
+    "SELECT conversation_id FROM turn_search WHERE terms_tsv @@ CAST(:match AS tsquery)"
+)
+
+
+def matching_conversations(dialect: str, query: str) -> TextClause | None:
+    """SQL selecting the ids of conversations with a message holding every term of `query`,
+    for `Conversation.id IN (...)` beside other filters; None when `query` has no term."""
+    terms = search_terms(query)
+    if not terms:
+        return None
+    if _supported(dialect) == "sqlite":
+        return text(_SQLITE_MATCHING).bindparams(match=_match_expression(terms))
+    return text(_POSTGRES_MATCHING).bindparams(match=_tsquery(terms))
 
 
 def search_conversations(

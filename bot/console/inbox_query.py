@@ -1,8 +1,8 @@
 """The inbox's query: conversations matching the staff member's filters, newest activity first.
 
 One SQL statement with EXISTS subqueries on the indexed turn table, so it stays
-fast at 100k conversations on SQLite and PostgreSQL; the full-text part comes
-from the message search index and joins in as a list of ids.
+fast at 100k conversations on SQLite and PostgreSQL; the full-text part is a
+subquery on the message search index in the same statement.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, exists, func, select, true
+from sqlalchemy import Engine, String, and_, exists, func, select, true
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
-from dialogue.message_search import search_conversations
+from dialogue.message_search import matching_conversations
 from dialogue.transcript_tables import Conversation, Turn
 
 PAGE_SIZE = 50
-MAX_SEARCH_IDS = 2000  # full-text matches considered before the other filters apply
 OWNERS = ("bot", "waiting", "staff", "closed")
 
 
@@ -76,10 +75,11 @@ class InboxPage:
 def inbox_page(engine: Engine, filters: InboxFilters) -> InboxPage:
     conditions = _conditions(filters)
     if filters.q.strip():
-        ids = search_conversations(engine, filters.q, limit=MAX_SEARCH_IDS, offset=0)
-        if not ids:
+        # in the same statement as the other filters, so every match is a candidate
+        matching = matching_conversations(engine.dialect.name, filters.q)
+        if matching is None:
             return InboxPage([], False)
-        conditions.append(col(Conversation.id).in_(ids))
+        conditions.append(col(Conversation.id).in_(matching.columns(conversation_id=String)))
     offset = (max(1, filters.page) - 1) * PAGE_SIZE
     statement = (
         select(Conversation)

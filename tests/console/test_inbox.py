@@ -14,17 +14,19 @@ from sqlmodel import Session
 from dialogue.transcript_tables import Conversation
 from dialogue.transcripts import SqlTranscriptStore, TurnRecord
 from tests.console.live_fixtures import LiveConsole, build_live_console, running
+from tests.support.databases import engine_for
 from tests.web.conftest import PRODUCTS
 
 NOW = datetime.now(UTC)
 
 
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[LiveConsole]:
-    live = build_live_console(tmp_path, PRODUCTS)
-    _seed(live)
-    async for ready in running(live):
-        yield ready
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def console(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LiveConsole]:
+    for engine in engine_for(request.param, tmp_path):
+        live = build_live_console(tmp_path, PRODUCTS, engine=engine)
+        _seed(live)
+        async for ready in running(live):
+            yield ready
 
 
 def _seed(console: LiveConsole) -> None:
