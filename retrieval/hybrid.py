@@ -167,7 +167,9 @@ class HybridRetriever:
         n_candidates = max(pool or 0, params.candidates, k)
         mask = selection.mask
 
-        lexical_all = index.lexical.scores(tokens) if tokens else None
+        few = selection.filtered and selection.count <= params.exact_limit
+        scope = mask if few and params.scoped_idf else None
+        lexical_all = index.lexical.scores(tokens, scope) if tokens else None
         lexical_rows = np.empty(0, dtype=np.int64)
         if lexical_all is not None:
             # Comparing first makes a bool array, which nonzero scans far faster than floats.
@@ -176,7 +178,7 @@ class HybridRetriever:
 
         dense_rows = np.empty(0, dtype=np.int64)
         if vector is not None:
-            if selection.filtered and selection.count <= params.exact_limit:
+            if few:
                 # Few rows pass the filter: score them all rather than hope FAISS finds them.
                 rows = np.flatnonzero(mask)
                 scores = index.dense.exact_scores(vector, rows).astype(np.float64)

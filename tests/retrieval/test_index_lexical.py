@@ -106,6 +106,27 @@ def test_removed_rows_score_nothing_and_unknown_terms_give_none() -> None:
     assert index.scores(["purple"]) is None
 
 
+def test_a_scope_scores_its_rows_only_with_idf_counted_among_them() -> None:
+    docs = {0: ["kettle", "steel"], 1: ["kettle", "lid"], 2: ["steel", "pan"], 3: ["steel", "pot"]}
+    index = BM25Index()
+    index.add(list(docs), list(docs.values()))
+    scope = np.array([True, True, False, False])
+    scores = index.scores(["kettle", "steel"], scope)
+    assert scores is not None and scores[2] == scores[3] == 0
+    avg = sum(len(d) for d in docs.values()) / len(docs)  # length stays catalog-wide
+
+    def term(df: int, n: int, length: int) -> float:
+        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return idf * 2.2 / (1 + 1.2 * (0.25 + 0.75 * length / avg))
+
+    assert scores[0] == pytest.approx(term(2, 2, 2) + term(1, 2, 2))
+    assert scores[1] == pytest.approx(term(2, 2, 2))
+    unscoped = index.scores(["kettle", "steel"])
+    assert unscoped is not None and unscoped[0] == pytest.approx(term(2, 4, 2) + term(3, 4, 2))
+    assert index.scores(["pan"], scope) is None  # no searched row holds the term
+    assert index.scores(["kettle"], np.zeros(4, dtype=bool)) is None
+
+
 def test_adding_a_live_row_twice_is_refused() -> None:
     index = BM25Index()
     index.add([0], [["a"]])
