@@ -57,6 +57,10 @@ class LiveEvent(BaseModel):
 Handler = Callable[[LiveEvent], Awaitable[None]]
 
 
+class LiveBusError(Exception):
+    """The shared bus (Redis) cannot be reached."""
+
+
 class LiveBus(Protocol):
     def subscribe(self, handler: Handler) -> None: ...
 
@@ -113,6 +117,12 @@ class RedisBus:
         await self._redis.publish(self._channel, event.model_dump_json())
 
     async def start(self) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            await self._redis.ping()
+        except RedisError as exc:
+            raise LiveBusError(f"Redis for live events did not answer: {exc}") from exc
         if self._reader is None:
             self._reader = asyncio.create_task(self._read_forever())
             # Events published after start() returns reach this process too.

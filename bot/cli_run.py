@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from bot import metrics
 from bot.assistant import AssistantRuntime, start_assistant
-from bot.bus import LiveBus, make_bus
+from bot.bus import LiveBus, LiveBusError, make_bus
 from bot.console.setup import attach_console
 from bot.logs import configure_logging
 from bot.migrate import upgrade_database
@@ -54,7 +54,11 @@ async def _run(host: str | None, port: int | None, demo: bool, db_upgrade: bool)
     runtime = await start_assistant(demo_if_empty=demo)
     bus = make_bus(web_settings.redis_url)
     try:
-        await bus.start()
+        try:
+            await bus.start()
+        except LiveBusError as exc:
+            typer.echo(f"kefu run: {exc} (check KEFU_REDIS_URL)", err=True)
+            raise typer.Exit(1) from exc
         app = build_web_app(runtime, web_settings, bus=bus)
         # Telegram's thumbs and ratings go onto the transcript, where analytics reads them.
         feedback = TranscriptFeedback(runtime.workspace.engine)

@@ -276,3 +276,12 @@ async def test_sentences_stream_to_a_socket_held_by_another_gateway(tmp_path: Pa
     assert widget.of_type("answer")[0]["text"] == answer.text
     second.detach(room, widget)
     await first.gateway.shutdown()
+
+
+async def test_an_unreachable_redis_is_a_clear_error_at_start() -> None:
+    from bot.bus import LiveBusError, RedisBus
+
+    bus = RedisBus("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    with pytest.raises(LiveBusError, match="did not answer"):
+        await bus.start()
+    await bus.close()
