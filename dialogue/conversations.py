@@ -82,9 +82,12 @@ class ConversationRepo:
         staff: str | None = None,
         reason: str = "",
         resolved: bool | None = None,
+        reassign: bool = False,
     ) -> HandoffState:
         """Move the conversation's owner; raises HandoffError when not allowed."""
-        new = await asyncio.to_thread(self._apply, conversation_id, action, staff, reason, resolved)
+        new = await asyncio.to_thread(
+            self._apply, conversation_id, action, staff, reason, resolved, reassign
+        )
         event = HandoffEvent(conversation_id, action, new.owner, new.staff, new.reason)
         for listener in self._listeners:
             await listener(event)
@@ -126,11 +129,17 @@ class ConversationRepo:
         staff: str | None,
         reason: str,
         resolved: bool | None,
+        reassign: bool = False,
     ) -> HandoffState:
         with Session(self.engine) as session:
             row = self._row(session, conversation_id, "web")
             new = transition(
-                _handoff_of(row), action, staff=staff, reason=reason, resolved=resolved
+                _handoff_of(row),
+                action,
+                staff=staff,
+                reason=reason,
+                resolved=resolved,
+                reassign=reassign,
             )
             row.owner, row.owner_staff, row.owner_since = new.owner, new.staff, new.since
             if action == "request_human":

@@ -54,13 +54,18 @@ def transition(
     reason: str = "",
     resolved: bool | None = None,
     now: datetime | None = None,
+    reassign: bool = False,
 ) -> HandoffState:
-    """The next state, or HandoffError when `action` is not allowed from `state`."""
+    """The next state, or HandoffError when `action` is not allowed from `state`.
+
+    `reassign` lets a take-over move a conversation from one staff member to another
+    (a supervisor picking up what a colleague left); without it that is refused.
+    """
     if state.owner not in _ALLOWED[action]:
         raise HandoffError(f"cannot {action} a conversation owned by {state.owner}")
     if action == "take_over" and not staff:
         raise HandoffError("take_over needs the staff member's name")
-    if action == "take_over" and state.owner == "staff" and state.staff != staff:
+    if action == "take_over" and state.owner == "staff" and state.staff != staff and not reassign:
         raise HandoffError(f"conversation already taken over by {state.staff}")
     at = now or datetime.now(UTC)
     match action:

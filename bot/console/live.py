@@ -77,8 +77,9 @@ async def _apply(
 ) -> ActionResult:
     await asyncio.to_thread(load_conversation, ctx, conversation_id)
     try:
+        # an admin may pick up a conversation a colleague owns; agents may not
         state = await ctx.conversations.apply(
-            conversation_id, action, staff=staff.email, resolved=resolved
+            conversation_id, action, staff=staff.email, resolved=resolved, reassign=staff.is_admin
         )
     except HandoffError as exc:
         raise HTTPException(409, str(exc)) from exc

@@ -285,3 +285,15 @@ async def test_an_unreachable_redis_is_a_clear_error_at_start() -> None:
     with pytest.raises(LiveBusError, match="did not answer"):
         await bus.start()
     await bus.close()
+
+
+async def test_an_admin_may_pick_up_what_an_agent_owns(console: LiveConsole) -> None:
+    cid = await _waiting_web_conversation(console)
+    agent = console.staff("li@shop.example")
+    colleague = console.staff("wang@shop.example")
+    admin = console.staff("boss@shop.example", role="admin")
+    assert (await agent.post(f"/console/c/{cid}/take-over")).status_code == 200
+    assert (await colleague.post(f"/console/c/{cid}/take-over")).status_code == 409
+    moved = await admin.post(f"/console/c/{cid}/take-over")
+    assert moved.status_code == 200 and moved.json()["staff"] == "boss@shop.example"
+    assert (await agent.post(f"/console/c/{cid}/reply", text="still me?")).status_code == 409

@@ -47,3 +47,11 @@ def test_a_second_agent_cannot_steal_a_conversation() -> None:
 def test_take_over_needs_a_name() -> None:
     with pytest.raises(HandoffError):
         transition(HandoffState(owner="waiting"), "take_over")
+
+
+def test_only_a_reassign_moves_a_conversation_between_staff() -> None:
+    taken = transition(HandoffState(), "take_over", staff="li")
+    with pytest.raises(HandoffError):
+        transition(taken, "take_over", staff="wang")
+    moved = transition(taken, "take_over", staff="wang", reassign=True)
+    assert (moved.owner, moved.staff) == ("staff", "wang")
