@@ -236,15 +236,25 @@ async def test_a_replica_killed_mid_turn_loses_no_logged_turn(
         await again.hello(resume=shopper.cid, last_seq=1)
         answer = await again.say("k1", "Is it in stock?")  # the widget resends what it sent
     assert answer["reply_to"] == "k1" and answer["text"]
-    with pg.connect() as connection:
-        roles = (
-            connection.execute(
-                text("select role from turn where conversation_id = :c"), {"c": shopper.cid}
-            )
-            .scalars()
-            .all()
-        )
+    roles = await _roles_logged(pg, shopper.cid, until="assistant")
     assert roles.count("user") == 1 and "assistant" in roles
+
+
+async def _roles_logged(pg: Engine, conversation_id: str, *, until: str) -> list[str]:
+    """The transcript's roles, once `until` is among them (transcripts are written behind)."""
+    roles: list[str] = []
+    for _ in range(100):
+        with pg.connect() as connection:
+            roles = list(
+                connection.execute(
+                    text("select role from turn where conversation_id = :c"),
+                    {"c": conversation_id},
+                ).scalars()
+            )
+        if until in roles:
+            break
+        await asyncio.sleep(0.1)
+    return roles
 
 
 def _ws(server: KefuServer) -> str:
