@@ -94,10 +94,19 @@ class RedisRateLimiter:
     broken limiter must not take the shop's chat down with it.
     """
 
-    def __init__(self, url: str, prefix: str = "kefu:rl:") -> None:
+    def __init__(self, url: str, prefix: str = "kefu:rl:", max_connections: int = 64) -> None:
         import redis.asyncio as aioredis
 
-        self._redis: Any = aioredis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        # A burst of messages waits its turn for one of `max_connections`, instead of
+        # failing with "too many connections" and slipping through unlimited.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=1.0,
+            socket_timeout=1.0,
+            socket_connect_timeout=1.0,
+        )
+        self._redis: Any = aioredis.Redis.from_pool(pool)
         self._script: Any = self._redis.register_script(_LUA)
         self._prefix = prefix
 

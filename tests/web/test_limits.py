@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -71,6 +72,13 @@ async def test_redis_bucket_shares_state(redis_limiter: RateLimiter) -> None:
     results = [(await redis_limiter.hit("ip:1.2.3.4", bucket)) for _ in range(3)]
     assert [r.allowed for r in results] == [True, True, False]
     assert 9.0 <= results[2].retry_after <= 10.5
+
+
+async def test_a_burst_of_concurrent_hits_is_still_limited(redis_limiter: RateLimiter) -> None:
+    """Far more concurrent messages than pooled connections: they queue, none slip through."""
+    bucket = Bucket(capacity=5, per_second=0.001)
+    decisions = await asyncio.gather(*[redis_limiter.hit("s:burst", bucket) for _ in range(1000)])
+    assert sum(d.allowed for d in decisions) == 5
 
 
 async def test_redis_down_lets_messages_through() -> None:
