@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from dialogue.understand.classifier import IntentClassifier
     from retrieval.embedder import SentenceTransformerEmbedder
+    from retrieval.types import Embedder
+    from tests.support.shop import DemoShop
 
 TINY_PROMPTS = {"query": "query: ", "passage": "passage: "}
 TINY_VOCAB = [
@@ -100,3 +105,22 @@ def minilm_embedder(packaged_models_dir: Path) -> SentenceTransformerEmbedder:
 
     resolved = resolve_model_dir("packaged:all-minilm-l6-v2", packaged_models_dir)
     return SentenceTransformerEmbedder(resolved.source, name=resolved.name)
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory, tiny_embedder: Embedder) -> Iterator[DemoShop]:
+    """The shipped demo shop over the tiny embedder, for the dialogue manager's tests."""
+    from tests.support.shop import open_demo_shop
+
+    demo = open_demo_shop(tmp_path_factory.mktemp("shop"), tiny_embedder)
+    yield demo
+    demo.workspace.close()
+
+
+@pytest.fixture(scope="module")
+def classifier(shop: DemoShop) -> IntentClassifier:
+    """The intent classifier on its TF-IDF features alone (no embedder: fast to load)."""
+    from dialogue.settings import DialogueSettings
+    from dialogue.understand.classifier import IntentClassifier
+
+    return IntentClassifier.load(DialogueSettings(data_dir=shop.data_dir), None)

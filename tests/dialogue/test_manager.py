@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from sqlmodel import Session, select
 
 from catalog.models import Customer, Order
 from dialogue.lm.errors import ModelServerUnavailable
 from dialogue.lm.scripted import ScriptedLM
 from dialogue.manager import ShopAssistant
-from dialogue.settings import DialogueSettings
 from dialogue.transcript_tables import Conversation, Turn
 from dialogue.transcripts import SqlTranscriptStore
 from dialogue.types import Answer, CardsOut, SentenceOut, UserTurn
 from dialogue.understand.classifier import IntentClassifier
-from retrieval.types import Embedder
-from tests.support.shop import DemoShop, build_assistant, open_demo_shop
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory, tiny_embedder: Embedder) -> Iterator[DemoShop]:
-    shop = open_demo_shop(tmp_path_factory.mktemp("shop"), tiny_embedder)
-    yield shop
-    shop.workspace.close()
-
-
-@pytest.fixture(scope="module")
-def classifier(shop: DemoShop) -> IntentClassifier:
-    return IntentClassifier.load(DialogueSettings(data_dir=shop.data_dir), None)
+from tests.support.shop import DemoShop, build_assistant
 
 
 async def ask(

@@ -3,20 +3,18 @@ and recovery. The server is a real OpenAI-compatible streaming server on a TCP p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from dialogue.lm.breaker import CircuitBreaker
 from dialogue.lm.openai_client import OpenAIChatClient
 from dialogue.manager import ShopAssistant
-from dialogue.settings import DialogueSettings
 from dialogue.transcripts import SqlTranscriptStore
 from dialogue.types import Answer, SentenceOut, UserTurn
 from dialogue.understand.classifier import IntentClassifier
-from retrieval.types import Embedder
 from tests.dialogue.sse_server import ChatServer
-from tests.support.shop import DemoShop, build_assistant, open_demo_shop
+from tests.support.shop import DemoShop, build_assistant
 
 QUESTION = "How long does the battery last and what does it cost?"
 # Ten words make the first sentence; the price sentence is where the server dies.
@@ -29,18 +27,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory, tiny_embedder: Embedder) -> Iterator[DemoShop]:
-    shop = open_demo_shop(tmp_path_factory.mktemp("shop"), tiny_embedder)
-    yield shop
-    shop.workspace.close()
-
-
-@pytest.fixture(scope="module")
-def classifier(shop: DemoShop) -> IntentClassifier:
-    return IntentClassifier.load(DialogueSettings(data_dir=shop.data_dir), None)
 
 
 @pytest.fixture

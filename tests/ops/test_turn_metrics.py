@@ -10,23 +10,9 @@ from bot import metrics
 from dialogue.lm.scripted import ScriptedLM
 from dialogue.manager import ShopAssistant
 from dialogue.observers import CONVERSATION_ID, TurnReport, add_turn_observer
-from dialogue.settings import DialogueSettings
 from dialogue.types import Answer, UserTurn
 from dialogue.understand.classifier import IntentClassifier
-from retrieval.types import Embedder
-from tests.support.shop import DemoShop, build_assistant, open_demo_shop
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory, tiny_embedder: Embedder) -> Iterator[DemoShop]:
-    shop = open_demo_shop(tmp_path_factory.mktemp("shop"), tiny_embedder)
-    yield shop
-    shop.workspace.close()
-
-
-@pytest.fixture(scope="module")
-def classifier(shop: DemoShop) -> IntentClassifier:
-    return IntentClassifier.load(DialogueSettings(data_dir=shop.data_dir), None)
+from tests.support.shop import DemoShop, build_assistant
 
 
 @pytest.fixture
