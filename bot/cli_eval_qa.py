@@ -8,6 +8,7 @@ import re
 import statistics
 import tempfile
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from bot.workspace import open_workspace
 from catalog.ingest import ingest_catalog
 from catalog.settings import CatalogSettings
 from dialogue.settings import DialogueSettings
-from dialogue.types import Answer, UserTurn
+from dialogue.types import Answer, SentenceOut, UserTurn
 from retrieval.settings import RetrievalSettings
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -74,14 +75,20 @@ async def _run(
     typer.echo(report.summary(), err=True)
     runtime = await start_assistant(workspace=workspace, use_lm=use_lm,
                                     settings=DialogueSettings(max_new_tokens=96))
-    f1s, hits, verified, latencies = [], [], [], []
+    f1s, hits, verified, latencies, firsts = [], [], [], [], []
+    run_id = uuid.uuid4().hex[:8]
     try:
         with out.open("w", encoding="utf-8") as sink:
             for i, row in enumerate(rows):
                 t0 = time.perf_counter()
-                turn = UserTurn(f"eval-{i}", "eval", row["question"], page_sku=row.get("sku"))
-                answer = None
+                # a fresh conversation per question and per run: a reused --workdir must not
+                # hand this run the last run's conversations (a handoff would silence the bot)
+                conversation = f"eval-{run_id}-{i}"
+                turn = UserTurn(conversation, "eval", row["question"], page_sku=row.get("sku"))
+                answer, first_ms = None, None
                 async for event in runtime.manager.handle(turn):
+                    if isinstance(event, SentenceOut) and first_ms is None:
+                        first_ms = (time.perf_counter() - t0) * 1000  # what the shopper sees
                     if isinstance(event, Answer):
                         answer = event
                 assert answer is not None
@@ -93,14 +100,17 @@ async def _run(
                 hits.append(any(_norm(s) in evidence for s in sources) if evidence else False)
                 verified.append(answer.grounded)
                 latencies.append(ms)
+                firsts.append(ms if first_ms is None else first_ms)
                 sink.write(json.dumps({
                     "question": row["question"], "sku": row.get("sku"), "answer": answer.text,
                     "sources": sources, "verified": answer.grounded, "latency_ms": round(ms),
+                    "first_sentence_ms": round(firsts[-1]),
                 }, ensure_ascii=False) + "\n")
     finally:
         await runtime.aclose()
     n = max(len(rows), 1)
     ordered = sorted(latencies) or [0.0]
+    first_ordered = sorted(firsts) or [0.0]
     return {
         "questions": len(rows),
         "answer_f1": round(sum(f1s) / n, 4),
@@ -108,4 +118,5 @@ async def _run(
         "verified_rate": round(sum(verified) / n, 4),
         "p50_ms": round(statistics.median(ordered), 1),
         "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1),
+        "first_sentence_p50_ms": round(statistics.median(first_ordered), 1),
     }

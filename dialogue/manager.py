@@ -260,6 +260,13 @@ class ShopAssistant:
                 hits += await self._search(text, SearchFilters(kinds=("document",)), k=2, log=log)
         elif shopping:
             hits = await self._search(text, filters_for(meaning.slots), k=6, log=log)
+        elif subject:
+            # A service intent asked about a product ("can it ship wet?", or a product
+            # question the classifier took for one): the product's page and the shop's
+            # documents both; the page first unless the words are plainly about policy.
+            page = await self._search(text, SearchFilters(sku=subject), k=3, log=log)
+            docs = await self._search(text, SearchFilters(kinds=("document",)), k=3, log=log)
+            hits = docs + page if _POLICY_WORDS.search(text) else page + docs
         else:
             hits = await self._search(text, SearchFilters(kinds=("document",)), k=4, log=log)
         subjects = [subject] if subject else []

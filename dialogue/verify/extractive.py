@@ -17,6 +17,7 @@ from dialogue.verify.facts import Evidence, FactSet, ProductFact
 from dialogue.verify.lexicon import topics_in
 from dialogue.verify.mentions import find_mentions
 from dialogue.verify.sentences import split_sentences
+from dialogue.verify.support import QA_PAIR
 from dialogue.verify.text import Lang, content_tokens, detect_lang, fold
 from dialogue.verify.units import format_price
 from dialogue.verify.verifier import verify_sentence
@@ -26,7 +27,10 @@ _STOCK_Q = re.compile(
     r"in stock|availab|stock|sold out|有货|库存|现货|缺货|还有吗|能买|能下单|卖完"
 )
 _MAX_CHARS = 300
-_QA_RE = re.compile(r"\s*Q\s*[:：].*\bA\s*[:：]", re.IGNORECASE | re.DOTALL)
+# Weight of the retriever's rank: the top passage gains this much, the second half of it...
+RANK_PRIOR = 1.0
+# Runs of dots glued to the next word join sentences in scraped descriptions ("inside..this kit").
+_GLUED_DOTS = re.compile(r"(?<=\w)\.{2,}(?=\w)")
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,14 @@ def _catalog_answer(
     return ExtractiveAnswer(verdict.text_to_send, verdict.citations)
 
 
+def _sentences(text: str) -> list[str]:
+    out: list[str] = []
+    for sentence in split_sentences(text):
+        parts = [p.strip() for p in _GLUED_DOTS.split(sentence) if p.strip()]
+        out += [p + "." for p in parts[:-1]] + parts[-1:]
+    return out
+
+
 def _passage_answer(
     question: str, facts: FactSet, product: ProductFact | None, lang: Lang
 ) -> ExtractiveAnswer | None:
@@ -92,11 +104,15 @@ def _passage_answer(
     topics = topics_in(fold(question))
     if product is not None and topics:
         pool += facts.policy_evidence(topics)
+    # the retriever's order (meaning and words together) settles near-ties of shared words
+    rank: dict[tuple[str, str], int] = {}
+    for i, passage in enumerate(facts.passages):
+        rank.setdefault((passage.citation, passage.text), i)
     df: Counter[str] = Counter()
     candidates: list[tuple[str, Evidence, Counter[str]]] = []
     for e in pool:
         # a question and its answer stay together: "Q: dishwasher safe? A: no"
-        units = [e.text] if _QA_RE.match(e.text) else split_sentences(e.text)
+        units = [e.text] if QA_PAIR.match(e.text) else _sentences(e.text)
         for sentence in units:
             if len(sentence) > _MAX_CHARS:
                 sentence = sentence[:_MAX_CHARS]
@@ -111,12 +127,16 @@ def _passage_answer(
             continue
         # rarer shared words weigh more; long sentences are not favoured for length alone
         score = sum(math.log(1 + n / df[t]) for t in shared) / math.sqrt(1 + len(toks) / 8)
+        at = rank.get((e.citation, e.text))
+        score += 0.0 if at is None else RANK_PRIOR / (1 + at)
         scored.append((score, sentence, e))
     scored.sort(key=lambda t: -t[0])
     for _, sentence, e in scored[:3]:
         verdict = verify_sentence(
             sentence, facts, e.sku or (product.sku if product else None), lang
         )
+        if e.sku and any(c.claim.dimension == "money" for c in verdict.claims):
+            continue  # a sum in a review ("I paid $40") is no price: prices come from the catalog
         if verdict.action in ("send", "pass"):  # a quote is never "repaired" into a misquote
             cites = tuple(dict.fromkeys((e.citation, *verdict.citations)))
             return ExtractiveAnswer(sentence, cites)

@@ -22,6 +22,7 @@ from dialogue.verify.lexicon import (
     topics_in,
 )
 from dialogue.verify.numbers import Quantity, find_quantities, find_structured_quantities
+from dialogue.verify.support import FactSentence, fact_sentences
 from dialogue.verify.terms import TermIndex
 from dialogue.verify.text import fold, name_tokens
 from dialogue.verify.units import UNITS, currency_code, unit_from_key
@@ -224,6 +225,11 @@ class FactSet:
                 )
             )
         return tuple(out)
+
+    @cached_property
+    def fact_sentences(self) -> tuple[FactSentence, ...]:
+        """Every evidence text cut into sentences, for word support (`support.py`)."""
+        return fact_sentences(self)
 
     @cached_property
     def terms(self) -> tuple[Term, ...]:

@@ -5,8 +5,11 @@
   when the substitution is unambiguous (one such figure, no "under", "cheaper",
   not a question), then check the repaired sentence again; otherwise drop;
 - any claim unsupported: drop;
-- no claim at all (greetings, "let me check"): pass unchanged. A digit no rule
-  could read is itself an unsupported claim, so a passing sentence states no figure.
+- no figure or yes/no claim: sent with a citation when one fact sentence holds
+  most of its content words with the same negation (`support.py`), dropped when
+  none does; chatter with no content words ("happy to help") passes unchanged.
+  A digit no rule could read is itself an unsupported claim, so a passing
+  sentence states no figure.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dialogue.verify.checks import ClaimCheck, check_claim
 from dialogue.verify.claims import extract_claims
 from dialogue.verify.facts import FactSet
 from dialogue.verify.lexicon import LEADING_ANSWER_RE, STOCK_PHRASES
+from dialogue.verify.support import word_support
 from dialogue.verify.text import Lang, detect_lang, has_cjk
 from dialogue.verify.units import format_number
 
@@ -120,15 +124,32 @@ def _verify(sentence: str, facts: FactSet, focus_sku: str | None) -> SentenceVer
         )
     )
     if not checks:
-        return SentenceVerdict(sentence, sentence, "pass", (), (), subjects, "no claims")
+        return _by_words(sentence, facts, subjects)
     bad = [c for c in checks if c.verdict != "supported"]
     if bad:
         first = bad[0]
         return _dropped(
             sentence, checks, subjects, f"{first.verdict}: {first.claim.text!r} ({first.reason})"
         )
+    support = word_support(sentence, facts)
+    if support is not None and support.opposite:
+        # every figure is right, but the sentence denies what its fact affirms (or the
+        # reverse): "it does not have 3 motors"
+        return _dropped(sentence, checks, subjects, f"unsupported: {support.reason}")
     citations = tuple(dict.fromkeys(cit for c in checks for cit in c.citations))
     return SentenceVerdict(sentence, sentence, "send", checks, citations, subjects)
+
+
+def _by_words(sentence: str, facts: FactSet, subjects: tuple[str, ...]) -> SentenceVerdict:
+    """No figure to check: chatter passes; content must be said by one fact sentence."""
+    support = word_support(sentence, facts)
+    if support is None:
+        return SentenceVerdict(sentence, sentence, "pass", (), (), subjects, "no claims")
+    if not support.supported or support.citation is None:
+        return _dropped(sentence, (), subjects, f"unsupported: {support.reason}")
+    return SentenceVerdict(
+        sentence, sentence, "send", (), (support.citation,), subjects, support.reason
+    )
 
 
 def _dropped(

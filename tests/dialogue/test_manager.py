@@ -14,6 +14,7 @@ from dialogue.transcript_tables import Conversation, Turn
 from dialogue.transcripts import SqlTranscriptStore
 from dialogue.types import Answer, CardsOut, SentenceOut, UserTurn
 from dialogue.understand.classifier import IntentClassifier
+from retrieval.types import SearchFilters
 from tests.support.shop import DemoShop, build_assistant
 
 
@@ -186,3 +187,24 @@ def test_a_short_answer_may_repeat_a_word_of_the_question() -> None:
     assert not _echoes("Waterproof.", "Is this waterproof?")
     assert _echoes("Is this waterproof?", "is this waterproof?")
     assert _echoes("降噪耳机多少钱？", "降噪耳机多少钱？有货吗？")
+
+
+async def test_a_service_question_on_a_product_page_also_reads_the_page(
+    shop: DemoShop, classifier: IntentClassifier
+) -> None:
+    """A delivery question asked on a product page: the shop's documents and the page both."""
+    lm = ScriptedLM(["Happy to help."])
+    manager, _ = build_assistant(shop, classifier, lm)
+    question = "How long does delivery take for these headphones?"
+    _, _, answer = await ask(manager, question, "c-ship", page_sku="EA-1001")
+    assert answer.intent not in ("product_question", "compare", "other", "recommendation")
+    page = {
+        h.passage.text
+        for h in shop.workspace.retriever.search(question, 50, SearchFilters(sku="EA-1001"))
+    }
+    docs = {
+        h.passage.text
+        for h in shop.workspace.retriever.search(question, 50, SearchFilters(kinds=("document",)))
+    }
+    assert set(answer.sources) & page, "the product's own page was searched"
+    assert set(answer.sources) & docs, "and so were the shop's documents"

@@ -88,6 +88,16 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     (PB, "It comes in black.", "send", "It comes in black.", (f"{PB}#attributes.color",)),
     (PB, "It comes in red.", "drop", None, ()),
     (BLUE, "It comes in red.", "send", "It comes in red.", (f"{RED}#attributes.color",)),
+    # no figure: one fact sentence must hold most of the words, with the same polarity
+    (PAN, "It fits the FRS20.", "send", "It fits the FRS20.", (f"{PAN}#review",)),
+    (PAN, "It does not fit the FRS20.", "drop", None, ()),
+    (PAN, "It is made of recycled bamboo.", "drop", None, ()),
+    # the review says "Not waterproof though, keep it dry.": the negation is another clause's
+    (PB, "Keep it dry.", "send", "Keep it dry.", (f"{PB}#review",)),
+    (PB, "Happy to help!", "pass", "Happy to help!", ()),
+    (PB, "很高兴为您服务！", "pass", "很高兴为您服务！", ()),
+    (PB, "这款充电宝支持快充。", "send", "这款充电宝支持快充。", (f"{PB}#description",)),
+    (PB, "它很适合露营。", "drop", None, ()),
     # numbers with units, unit-normalised
     (PB, "It weighs 350 g.", "send", "It weighs 350 g.", (f"{PB}#attributes.weight_g",)),
     (PB, "It weighs 0.35 kg.", "send", "It weighs 0.35 kg.", (f"{PB}#attributes.weight_g",)),

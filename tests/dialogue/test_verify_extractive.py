@@ -80,3 +80,23 @@ def test_extractive_answers_pass_the_independent_checker() -> None:
             if answer is not None:
                 cited = [cited_text(c) for c in answer.citations]
                 assert unsupported_numbers(answer.text, cited) == [], (question, focus, answer)
+
+
+def test_sentences_glued_by_dots_are_quoted_one_at_a_time() -> None:
+    kit = ProductFact(sku="K1", title="Art kit")
+    text = "a case for every crayon..this kit comes with 15 sheets of paper..fun for all ages."
+    facts = FactSet.build([kit], [PassageFact("K1#description", text, "en", "K1")])
+    answer = extractive_answer("does the kit come with paper?", facts, focus_sku="K1")
+    assert answer is not None
+    assert answer.text == "this kit comes with 15 sheets of paper."
+
+
+def test_the_retrievers_order_settles_a_tie_of_shared_words() -> None:
+    tent = ProductFact(sku="T1", title="Tent")
+    # the shorter sentence wins on words alone; the retriever's first choice wins here
+    first = PassageFact("T1#review", "the poles are sturdy in strong wind gusts.", "en", "T1")
+    second = PassageFact("T1#qa", "the poles are sturdy.", "en", "T1")
+    for ranked in ([first, second], [second, first]):
+        facts = FactSet.build([tent], ranked)
+        answer = extractive_answer("are the poles sturdy?", facts, "en", "T1")
+        assert answer is not None and answer.text == ranked[0].text

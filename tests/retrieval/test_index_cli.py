@@ -141,3 +141,24 @@ def test_metrics() -> None:
     assert evidence_found(["Fits  my FRS20"], ["fits my frs20", "other"])
     assert evidence_found(["fits my frs20"], ["long review. Fits my FRS20 perfectly."])
     assert not evidence_found(["fits my frs20"], ["fits my frs21"])
+
+
+def test_eval_qa_twice_in_one_workdir_answers_alike(env: Path) -> None:
+    """A reused --workdir starts fresh conversations: the last run's handoff stays there."""
+    catalog = _jsonl(env / "catalog.jsonl", CATALOG)
+    qa = _jsonl(env / "qa.jsonl", [
+        {"question": "can I talk to a human agent please", "sku": "en-0", "answers": ["yes"]},
+        {"question": "how long does the battery last?", "sku": "zh-1", "answers": ["30小时"]},
+    ])  # fmt: skip
+    args = ["eval", "qa", "--catalog", str(catalog), "--qa", str(qa), "--no-lm",
+            "--workdir", str(env / "work")]  # fmt: skip
+    answers = []
+    for run in ("one", "two"):
+        out = env / f"{run}.jsonl"
+        result = CliRunner().invoke(app, [*args, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.stdout.strip().splitlines()[-1])
+        assert summary["questions"] == 2 and "first_sentence_p50_ms" in summary
+        answers.append([json.loads(line)["answer"] for line in out.read_text("utf-8").splitlines()])
+    assert all(answers[0]), answers
+    assert answers[0] == answers[1]
