@@ -137,7 +137,12 @@ def load_engine(args: argparse.Namespace, scratch: Path) -> TransformersEngine:
         model_dir = resolve_model_dir(spec, settings.models_dir)
         name = spec.removeprefix("packaged:")
     return TransformersEngine.load(
-        model_dir, name=name, device=args.device, dtype=args.dtype, max_batch=8
+        model_dir,
+        name=name,
+        device=args.device,
+        dtype=args.dtype,
+        quantize=args.quantize,
+        max_batch=8,
     )
 
 
@@ -167,6 +172,7 @@ async def main() -> None:
     parser.add_argument("--model", default="", help="lm_model spec (default: KEFU_LM_MODEL)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--dtype", default="auto", help="auto, float32, bfloat16")
+    parser.add_argument("--quantize", default="auto", help="auto, none or int8 (CPU)")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     args = parser.parse_args()
 

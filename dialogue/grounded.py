@@ -9,6 +9,7 @@ from the facts themselves, or says plainly that the shop's data does not say.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -145,6 +146,23 @@ def _echoes(sentence: str, question: str) -> bool:
     return sentence.rstrip().endswith(("?", "？")) or len(said) >= 0.8 * len(asked)
 
 
+# "Based on the information provided, ..." tells the shopper nothing; the citation does.
+_LEAD_IN = re.compile(
+    r"^\s*(?:based on|according to)\s+(?:the\s+)?(?:information|facts|details|product details"
+    r"|data|shop's information)(?:\s+(?:provided|given|available))?(?:\s+in the facts)?\s*,\s*"
+    r"|^\s*根据(?:提供的|店铺的?|现有的?)?(?:资料|信息)[，,]\s*",
+    re.IGNORECASE,
+)
+
+
+def _without_lead_in(sentence: str) -> str:
+    match = _LEAD_IN.match(sentence)
+    if match is None or match.end() >= len(sentence.rstrip()):
+        return sentence
+    rest = sentence[match.end():]
+    return rest[:1].upper() + rest[1:]
+
+
 def _letters(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
@@ -160,6 +178,7 @@ def _check(
 ) -> SentenceOut | None:
     checked = time.perf_counter()
     reply_lang: Lang = "zh" if lang == "zh" else "en"
+    sentence = _without_lead_in(sentence)
     if _echoes(sentence, question):
         echo = SentenceVerdict(
             sentence, None, "drop", (), (), (), "repeats the question", reply_lang

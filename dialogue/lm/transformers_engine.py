@@ -31,6 +31,7 @@ from transformers.generation.configuration_utils import ContinuousBatchingConfig
 
 from dialogue.lm.errors import GenerationFailed, ModelNotAvailable, PromptTooLong
 from dialogue.lm.packaged_qwen import resolve_model_dir
+from dialogue.lm.quantize import quantize_int8, wants_int8
 from dialogue.lm.stops import StopFilter
 from dialogue.lm.types import ChatMessage, GenerationParams
 from dialogue.settings import DialogueSettings
@@ -79,6 +80,7 @@ class TransformersEngine:
         name: str | None = None,
         device: str = "auto",
         dtype: str = "auto",
+        quantize: str = "auto",
         max_batch: int = 8,
         context_window: int = 0,
     ) -> TransformersEngine:
@@ -86,6 +88,8 @@ class TransformersEngine:
 
         dtype "auto" is bfloat16 on CUDA and on CPUs with bfloat16 units (AVX512-BF16,
         AMX), float32 on other CPUs, where bfloat16 matmuls are emulated and slow.
+        quantize "auto" stores the linear layers' weights as int8 where the model runs in
+        float32 on the CPU (`quantize.py`); "none" keeps them, "int8" forces it on the CPU.
         """
         target = _pick_device(device)
         torch_dtype = _pick_dtype(dtype, target)
@@ -96,6 +100,14 @@ class TransformersEngine:
             )
         except (OSError, ValueError) as exc:
             raise ModelNotAvailable(f"cannot load a causal LM from {model_dir}: {exc}") from exc
+        try:
+            int8 = wants_int8(quantize, target, torch_dtype)
+        except ValueError as exc:
+            raise ModelNotAvailable(str(exc)) from exc
+        if int8:
+            if target.type != "cpu":
+                raise ModelNotAvailable("int8 quantization runs on the CPU only")
+            model = quantize_int8(model)
         if not getattr(tokenizer, "chat_template", None):
             raise ModelNotAvailable(f"the tokenizer in {model_dir} has no chat template")
         return cls(
@@ -116,6 +128,7 @@ class TransformersEngine:
             name=name,
             device=settings.lm_device,
             dtype=settings.lm_dtype,
+            quantize=settings.lm_quantize,
             max_batch=settings.lm_max_batch,
             context_window=settings.lm_context_window,
         )

@@ -18,7 +18,7 @@ from dialogue.verify.lexicon import topics_in
 from dialogue.verify.mentions import find_mentions
 from dialogue.verify.sentences import split_sentences
 from dialogue.verify.support import QA_PAIR
-from dialogue.verify.text import Lang, content_tokens, detect_lang, fold
+from dialogue.verify.text import Lang, content_tokens, detect_lang, fold, word_key
 from dialogue.verify.units import format_price
 from dialogue.verify.verifier import verify_sentence
 
@@ -97,7 +97,7 @@ def _sentences(text: str) -> list[str]:
 def _passage_answer(
     question: str, facts: FactSet, product: ProductFact | None, lang: Lang
 ) -> ExtractiveAnswer | None:
-    q_tokens = Counter(content_tokens(question))
+    q_tokens = Counter(map(word_key, content_tokens(question)))
     if not q_tokens:
         return None
     pool: list[Evidence] = facts.evidence_for(product.sku) if product else list(facts.evidence)
@@ -116,7 +116,7 @@ def _passage_answer(
         for sentence in units:
             if len(sentence) > _MAX_CHARS:
                 sentence = sentence[:_MAX_CHARS]
-            toks = Counter(content_tokens(sentence))
+            toks = Counter(map(word_key, content_tokens(sentence)))
             df.update(set(toks))
             candidates.append((sentence, e, toks))
     n = len(candidates) or 1

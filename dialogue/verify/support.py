@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from dialogue.verify.lexicon import LEADING_ANSWER_RE
 from dialogue.verify.sentences import split_sentences
-from dialogue.verify.text import content_tokens, fold, has_cjk
+from dialogue.verify.text import content_tokens, fold, has_cjk, word_key
 
 if TYPE_CHECKING:
     from dialogue.verify.facts import FactSet
@@ -87,19 +87,14 @@ def _without_chatter(sentence: str) -> str:
     return _CHATTER_ZH_RE.sub("，", sentence)
 
 
-def _key(token: str) -> str:
-    # a word's first six letters: "assemble" meets "assembly", "included" "includes"
-    return token[:6] if token.isascii() else token
-
-
 def _words(text: str) -> frozenset[str]:
-    return frozenset(_key(t) for t in content_tokens(text))
+    return frozenset(word_key(t) for t in content_tokens(text))
 
 
 def content_words(sentence: str) -> frozenset[str]:
     """The sentence's content words, conversation words left out."""
     tokens = content_tokens(_without_chatter(sentence))
-    return frozenset(_key(t) for t in tokens if t not in CHATTER)
+    return frozenset(word_key(t) for t in tokens if t not in CHATTER)
 
 
 def _clauses(text: str) -> tuple[tuple[frozenset[str], bool], ...]:

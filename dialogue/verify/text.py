@@ -111,3 +111,18 @@ def _stem(word: str) -> str:
 
 def stem(word: str) -> str:
     return _stem(word.lower())
+
+
+_SUFFIXES = ("ing", "ed", "es", "s", "e", "ly")
+
+
+def word_key(token: str) -> str:
+    """A token reduced so that inflections meet: "charging" and "charge", "flying" and "fly",
+    "assembly" and "assemble" (one suffix off, then at most six letters). Chinese is kept."""
+    if not token.isascii() or not token.isalpha():
+        return token
+    for suffix in _SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            token = token[: -len(suffix)]
+            break
+    return token[:6]

@@ -39,12 +39,13 @@ def served_url(tiny_lm_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 async def tiny_engine(tiny_lm_dir: Path) -> AsyncIterator[TransformersEngine]:
     """An in-process engine over the tiny model on CPU, batching up to 4 conversations.
 
-    float32, like the plain `generate` reference the tests compare it with token for token.
+    float32 weights (not int8), like the plain `generate` reference the tests compare it
+    with token for token.
     """
     from dialogue.lm.transformers_engine import TransformersEngine
 
     engine = TransformersEngine.load(
-        tiny_lm_dir, name="tiny", device="cpu", dtype="float32", max_batch=4
+        tiny_lm_dir, name="tiny", device="cpu", dtype="float32", quantize="none", max_batch=4
     )
     yield engine
     await engine.aclose()

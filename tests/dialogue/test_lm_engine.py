@@ -186,3 +186,27 @@ def test_dtype_choices() -> None:
     assert _pick_dtype("auto", cpu) in (torch.float32, torch.bfloat16)
     with pytest.raises(ModelNotAvailable, match="unknown dtype"):
         _pick_dtype("int3", cpu)
+
+
+async def test_float32_on_the_cpu_runs_with_int8_weights_by_default(tiny_lm_dir: Path) -> None:
+    import torch
+
+    engine = TransformersEngine.load(tiny_lm_dir, device="cpu", dtype="float32")
+    try:
+        model = engine.model
+        layers = list(model.model.layers.modules())
+        assert not any(isinstance(m, torch.nn.Linear) for m in layers)
+        assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in layers)
+        assert isinstance(model.get_output_embeddings(), torch.nn.Linear)  # the head stays
+        assert engine.model.get_input_embeddings().weight.dtype == torch.float32
+        reply = await collect(engine, PROMPTS[0], GREEDY)
+        assert reply, "the int8 model still generates"
+    finally:
+        await engine.aclose()
+    kept = TransformersEngine.load(tiny_lm_dir, device="cpu", dtype="float32", quantize="none")
+    try:
+        assert any(isinstance(m, torch.nn.Linear) for m in kept.model.modules())
+    finally:
+        await kept.aclose()
+    with pytest.raises(ModelNotAvailable, match="unknown quantization"):
+        TransformersEngine.load(tiny_lm_dir, device="cpu", quantize="int3")

@@ -208,3 +208,15 @@ async def test_a_service_question_on_a_product_page_also_reads_the_page(
     }
     assert set(answer.sources) & page, "the product's own page was searched"
     assert set(answer.sources) & docs, "and so were the shop's documents"
+
+
+async def test_a_lead_in_about_the_facts_is_left_out(
+    shop: DemoShop, classifier: IntentClassifier
+) -> None:
+    lm = ScriptedLM(["Based on the information provided, it plays for up to 40 hours with ANC on."])
+    manager, _ = build_assistant(shop, classifier, lm)
+    _, _, answer = await ask(
+        manager, "How long does the battery last?", "c-lead-in", page_sku="EA-1001"
+    )
+    assert answer.text.endswith(" It plays for up to 40 hours with ANC on.")
+    assert "information provided" not in answer.text
