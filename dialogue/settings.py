@@ -27,7 +27,7 @@ class DialogueSettings(BaseSettings):
     # "auto": bfloat16 on CUDA and on CPUs with bfloat16 units (AVX512-BF16, AMX), else
     # float32; or "float32", "bfloat16", "float16".
     lm_dtype: str = "auto"
-    # "auto": int8 weights where the model runs in float32 on the CPU (3.4x faster
+    # "auto": int8 layer weights where the model runs in float32 on the CPU (2x faster
     # decoding, dialogue/lm/quantize.py); "none" keeps the weights; "int8" forces it.
     lm_quantize: Literal["auto", "none", "int8"] = "auto"
     # Most conversations decoded together in one batch by the in-process engine.
