@@ -1,7 +1,8 @@
 """An answer made of the facts themselves, for when nothing the model wrote survives checking.
 
 Price and stock questions are answered from the catalog fields; anything else
-with the fact sentence that shares the most words with the question. The
+with the fact sentence that shares the most words with the question, the
+retriever's order settling near-ties. The
 answer goes through the same verifier as generated text, so a review that
 quotes an old price is repaired or left out like any other sentence.
 """
@@ -27,7 +28,7 @@ _STOCK_Q = re.compile(
     r"in stock|availab|stock|sold out|有货|库存|现货|缺货|还有吗|能买|能下单|卖完"
 )
 _MAX_CHARS = 300
-# Weight of the retriever's rank: the top passage gains this much, the second half of it...
+# Weight of the retriever's rank: the top passage gains this much, the second half as much.
 RANK_PRIOR = 1.0
 # Runs of dots glued to the next word join sentences in scraped descriptions ("inside..this kit").
 _GLUED_DOTS = re.compile(r"(?<=\w)\.{2,}(?=\w)")
