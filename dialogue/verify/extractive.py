@@ -2,9 +2,9 @@
 
 Price and stock questions are answered from the catalog fields; anything else
 with the fact sentence that shares the most words with the question, the
-retriever's order settling near-ties. The
-answer goes through the same verifier as generated text, so a review that
-quotes an old price is repaired or left out like any other sentence.
+retriever's order settling near-ties. The answer goes through the same verifier
+as generated text, so a review that quotes an old price is repaired or left out
+like any other sentence.
 """
 
 from __future__ import annotations
