@@ -74,7 +74,6 @@ class Support:
 
     supported: bool
     citation: str | None
-    coverage: float
     reason: str
     opposite: bool = False  # the best fact sentence says it with the other polarity
 
@@ -126,19 +125,18 @@ def word_support(sentence: str, facts: FactSet) -> Support | None:
     needed = MIN_COVERAGE["zh" if has_cjk(sentence) else "en"] * len(words)
     scored = [(len(words & unit.words), unit) for unit in facts.fact_sentences]
     covering = sorted(
-        ((shared, unit) for shared, unit in scored if shared >= needed and shared > 0),
+        ((shared, unit) for shared, unit in scored if shared >= needed),
         key=lambda pair: -pair[0],
     )
     if not covering:
-        best_shared, best = max(scored, key=lambda pair: pair[0], default=(0, None))
+        _, best = max(scored, key=lambda pair: pair[0], default=(0, None))
         missing = sorted(words - best.words) if best else sorted(words)
-        coverage = best_shared / len(words)
-        return Support(False, None, coverage, f"no fact says: {', '.join(missing[:6])}")
+        return Support(False, None, f"no fact says: {', '.join(missing[:6])}")
     # a leading "No," answers the question; the statement after it has its own polarity
     statement = LEADING_ANSWER_RE.sub("", _without_chatter(sentence), count=1)
     denies = negated(statement)
-    for shared, unit in covering:
+    for _, unit in covering:
         if unit.negated_about(words) == denies:
-            return Support(True, unit.citation, shared / len(words), f"said by {unit.citation}")
-    shared, unit = covering[0]
-    return Support(False, None, shared / len(words), f"{unit.citation} says the opposite", True)
+            return Support(True, unit.citation, f"said by {unit.citation}")
+    _, unit = covering[0]
+    return Support(False, None, f"{unit.citation} says the opposite", opposite=True)
