@@ -1,5 +1,9 @@
 """Embedder speed: single-query latency and passage throughput for the packaged models.
 
+Query latency is measured with full (float32) weights and with the int8 query twin
+(`KEFU_EMBEDDER_QUERY_QUANTIZE`) in the same run, with the cosine between the two
+vectors of each query: how far int8 moves a query from where float32 puts it.
+
     python -m bench.embedder_bench [--models packaged:multilingual-e5-small ...]
 
 Queries are shopper questions (English ones from ../shared/data when present,
@@ -15,6 +19,8 @@ import json
 import statistics
 import time
 from pathlib import Path
+
+import numpy as np
 
 from retrieval.embedder import SentenceTransformerEmbedder, configure_torch_threads
 from retrieval.model_files import resolve_model_dir
@@ -66,32 +72,48 @@ def load_passages(n: int) -> list[str]:
     return [texts[i % len(texts)] for i in range(n)]
 
 
-def bench(spec: str, models_dir: Path, queries: list[str], passages: list[str], batch: int) -> None:
-    t0 = time.perf_counter()
-    resolved = resolve_model_dir(spec, models_dir)
-    t1 = time.perf_counter()
-    embedder = SentenceTransformerEmbedder(resolved.source, name=resolved.name, batch_size=batch)
-    t2 = time.perf_counter()
+def query_latencies(embedder: SentenceTransformerEmbedder, queries: list[str]) -> list[float]:
     for q in queries[:10]:  # warm-up
         embedder.encode([q], kind="query")
-    embedder.encode(passages[:batch], kind="passage")
-
     latencies = []
     for q in queries:
         start = time.perf_counter()
         embedder.encode([q], kind="query")
         latencies.append((time.perf_counter() - start) * 1000)
-    latencies.sort()
-    p50 = statistics.median(latencies)
-    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    return sorted(latencies)
 
+
+def bench(spec: str, models_dir: Path, queries: list[str], passages: list[str], batch: int) -> None:
+    t0 = time.perf_counter()
+    resolved = resolve_model_dir(spec, models_dir)
+    t1 = time.perf_counter()
+    embedder = SentenceTransformerEmbedder(
+        resolved.source, name=resolved.name, batch_size=batch, query_quantize="none"
+    )
+    t2 = time.perf_counter()
+    int8 = SentenceTransformerEmbedder(resolved.source, batch_size=batch, query_quantize="int8")
+    figures = {}
+    for label, model in (("float32", embedder), ("int8", int8)):
+        latencies = query_latencies(model, queries)
+        p50 = statistics.median(latencies)
+        figures[label] = p50
+        print(
+            f"{resolved.name} query latency over {len(queries)}, {label}: "
+            f"p50 {p50:.1f} ms, p95 {latencies[int(0.95 * (len(latencies) - 1))]:.1f} ms"
+        )
+    cosine = np.sum(int8.encode(queries, "query") * embedder.encode(queries, "query"), axis=1)
+    print(
+        f"{resolved.name} int8 queries: {figures['float32'] / figures['int8']:.2f}x faster at p50; "
+        f"cosine to float32 mean {cosine.mean():.4f}, min {cosine.min():.4f}"
+    )
+
+    embedder.encode(passages[:batch], kind="passage")
     start = time.perf_counter()
     embedder.encode(passages, kind="passage")
     throughput = len(passages) / (time.perf_counter() - start)
     mean_chars = sum(map(len, passages)) / len(passages)
     print(
         f"{resolved.name}: resolve {t1 - t0:.1f}s, load {t2 - t1:.1f}s | "
-        f"query latency over {len(queries)}: p50 {p50:.1f} ms, p95 {p95:.1f} ms | "
         f"passages: {throughput:.1f} texts/s (batch {batch}, {len(passages)} texts, "
         f"mean {mean_chars:.0f} chars)"
     )

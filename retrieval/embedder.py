@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
+import warnings
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -38,11 +41,42 @@ def configure_torch_threads(threads: int = 0) -> int:
     return n
 
 
+QueryQuantize = Literal["none", "int8"]
+
+
+def int8_query_copy(model: Any) -> Any:
+    """A twin of `model` whose linear layers hold int8 weights, for embedding queries.
+
+    One shopper query at a time is bound by the float32 matrix products: dynamic
+    int8 quantization makes it about 2.3x faster on two cores (bench/embedder_bench.py).
+    Embedding tables are shared with the original, not copied: they are most of a
+    multilingual model's size and are only looked up.
+    """
+    shared = {id(m): m for m in model.modules() if isinstance(m, torch.nn.Embedding)}
+    twin = copy.deepcopy(model, memo=shared)
+    with warnings.catch_warnings():
+        # torch marks its eager quantization API for a future removal; torch is pinned
+        warnings.simplefilter("ignore")
+        # one scale per output row: the vectors stay closer to float32 than with one
+        # scale per matrix (cosine 0.989 against 0.982 on shopper questions), at the same speed
+        qconfig = torch.ao.quantization.per_channel_dynamic_qconfig
+        torch.ao.quantization.quantize_dynamic(
+            twin, {torch.nn.Linear: qconfig}, dtype=torch.qint8, inplace=True
+        )
+    return twin.eval()
+
+
 class SentenceTransformerEmbedder:
     """An `Embedder` over a sentence-transformers model directory or hub id.
 
     `kind` picks the model's "query" or "passage" prompt where it has one
     (E5 models are trained with "query: " / "passage: " prefixes).
+
+    `query_quantize="int8"` embeds queries with an int8 twin of the model, while
+    passages, embedded once into the index, keep the full weights: the index is the
+    same either way. On two cores a query takes 11 ms instead of 25 ms, and English
+    in-page evidence@5 drops from 0.849 to 0.844 (`kefu eval evidence`), so the full
+    weights stay the default.
     """
 
     def __init__(
@@ -54,6 +88,7 @@ class SentenceTransformerEmbedder:
         batch_size: int = 32,
         threads: int = 0,
         local_files_only: bool = False,
+        query_quantize: QueryQuantize = "none",
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -77,6 +112,11 @@ class SentenceTransformerEmbedder:
         if not dim:
             raise ModelUnavailable(f"model {source!r} does not report an embedding dimension")
         self._model = model
+        if query_quantize not in ("none", "int8"):
+            raise ValueError(f"query_quantize must be 'none' or 'int8', not {query_quantize!r}")
+        if query_quantize == "int8" and device != "cpu":
+            raise ModelUnavailable("int8 query embedding runs on the CPU only")
+        self._query_model = int8_query_copy(model) if query_quantize == "int8" else model
         self._dimension = int(dim)
         self._name = name or source
         self._batch_size = batch_size
@@ -107,8 +147,9 @@ class SentenceTransformerEmbedder:
             raise ValueError(f"kind must be 'query' or 'passage', not {kind!r}")
         if not texts:
             return np.zeros((0, self._dimension), dtype=np.float32)
+        model = self._query_model if kind == "query" else self._model
         with self._lock:
-            vectors = self._model.encode(
+            vectors = model.encode(
                 list(texts),
                 prompt=self._prompts.get(kind),
                 batch_size=self._batch_size,
@@ -130,4 +171,5 @@ def load_embedder(settings: RetrievalSettings | None = None) -> Embedder:
         batch_size=settings.embedder_batch_size,
         threads=settings.embedder_threads,
         local_files_only=settings.embedder_local_files_only,
+        query_quantize=settings.embedder_query_quantize,
     )

@@ -40,7 +40,7 @@ class IndexParams:
 
     kind: KindSetting = "auto"
     ivf_threshold: int = 50_000  # passages; auto switches from exact to IVF here
-    nprobe: int = 0  # 0: a sixteenth of the IVF lists
+    nprobe: int = 0  # 0: enough IVF lists to scan ~16k vectors (at least 16)
     exact_limit: int = 4096  # a filter leaving at most this many passages is scored exactly
     candidates: int = 100  # per side, before fusion
     fusion: FusionMethod = "score"

@@ -75,7 +75,10 @@ def tiny_st_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_embedder(tiny_st_model_dir: Path) -> SentenceTransformerEmbedder:
-    """An embedder over the tiny model: dimension 32, real tokenizer, real torch forward."""
+    """An embedder over the tiny model: dimension 32, real tokenizer, real torch forward.
+
+    `test_models.py` covers the int8 query twin.
+    """
     from retrieval.embedder import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(tiny_st_model_dir, name="tiny-random-bert", batch_size=8)

@@ -25,13 +25,16 @@ def test_kind_follows_size_unless_forced() -> None:
     assert choose_kind(10**6, "exact", 1000) == "exact"
 
 
-def test_ivf_lists_grow_with_size_and_probe_a_sixteenth() -> None:
+def test_ivf_lists_grow_with_size_and_probes_scan_a_fixed_share() -> None:
     assert ivf_nlist(1000) == 16
     assert ivf_nlist(100_000) == 1024
     assert ivf_nlist(1_000_000) == 4096
-    assert ivf_nprobe(1024) == 64
-    assert ivf_nprobe(16) == 8
-    assert ivf_nprobe(1024, setting=5) == 5
+    # about 16k vectors scanned: fewer lists the more vectors each holds
+    assert ivf_nprobe(4096, 1_000_000) == 67
+    assert ivf_nprobe(1024, 100_000) == 168
+    assert ivf_nprobe(1024, 1_000) == 1024
+    assert ivf_nprobe(4096, 100_000_000) == 16
+    assert ivf_nprobe(1024, 100_000, setting=5) == 5
 
 
 def test_exact_search_removal_and_filter() -> None:
@@ -62,6 +65,9 @@ def test_ivf_finds_what_exact_finds_and_supports_removal() -> None:
     queries = _unit(rng, 50, 16)
     overlap = [len(set(exact.search(q, 10)[0]) & set(ivf.search(q, 10)[0])) / 10 for q in queries]
     assert np.mean(overlap) > 0.9
+    # It fetches more than k to rescore exactly, but returns k, best first.
+    rows, scores = ivf.search(queries[0], 10)
+    assert len(rows) == 10 and np.all(np.diff(scores) <= 0)
     ivf.remove([5, 6])
     assert ivf.ntotal == 2998
     assert 5 not in ivf.search(x[5], 5)[0]

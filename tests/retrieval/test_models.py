@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from retrieval.embedder import SentenceTransformerEmbedder, load_embedder
 from retrieval.errors import ModelUnavailable, RetrievalError
@@ -280,3 +281,37 @@ def test_unloadable_models_raise_model_unavailable(tmp_path: Path) -> None:
     )
     with pytest.raises(ModelUnavailable, match="Hugging Face hub"):
         load_embedder(settings)
+
+
+def test_int8_queries_leave_passages_and_the_embedding_table_alone(
+    tiny_st_model_dir: Path,
+) -> None:
+    full = SentenceTransformerEmbedder(tiny_st_model_dir, query_quantize="none")
+    int8 = SentenceTransformerEmbedder(tiny_st_model_dir, query_quantize="int8")
+    texts = ["how do i return an item", "蓝牙耳机 降噪 续航多久", "red shoes size 42"]
+    # Passages, the index's side, are embedded with the full weights either way.
+    assert np.array_equal(full.encode(texts, "passage"), int8.encode(texts, "passage"))
+    # Queries come from the int8 twin: near the float32 vectors, not equal to them.
+    q_full, q_int8 = full.encode(texts, "query"), int8.encode(texts, "query")
+    cosine = np.sum(q_full * q_int8, axis=1)
+    assert not np.array_equal(q_full, q_int8)
+    assert cosine.min() > 0.95, cosine
+    twin, model = int8._query_model, int8._model
+    assert twin is not model
+    linear = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert linear and all(type(m) is torch.nn.Linear for m in linear)  # the original is untouched
+    assert not any(type(m) is torch.nn.Linear for m in twin.modules())
+    shared = {id(m) for m in model.modules() if isinstance(m, torch.nn.Embedding)}
+    assert shared and shared <= {id(m) for m in twin.modules()}
+
+
+def test_query_quantization_follows_the_settings(tiny_st_model_dir: Path, tmp_path: Path) -> None:
+    plain = load_embedder(RetrievalSettings(embedder=str(tiny_st_model_dir), data_dir=tmp_path))
+    assert plain._query_model is plain._model  # type: ignore[attr-defined]
+    settings = RetrievalSettings(
+        embedder=str(tiny_st_model_dir), data_dir=tmp_path, embedder_query_quantize="int8"
+    )
+    int8 = load_embedder(settings)
+    assert int8._query_model is not int8._model  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="query_quantize"):
+        SentenceTransformerEmbedder(tiny_st_model_dir, query_quantize="int4")  # type: ignore[arg-type]
