@@ -20,8 +20,14 @@ _VARIANT_SUFFIX = re.compile(r"\s*[(（][^)）]*[)）]\s*$")
 
 
 def family_key(product: Product) -> str:
-    """Variants share brand, category and title up to a trailing "(Colour)" or "（颜色）"."""
+    """Variants share brand, category and title up to a trailing "(Colour)" or "（颜色）".
+
+    A product without a title has no family (""): otherwise every untitled product
+    with no brand or category would count as a variant of every other.
+    """
     base = _VARIANT_SUFFIX.sub("", product.title).strip().lower()
+    if not base:
+        return ""
     return f"{product.brand.lower()}|{product.category.lower()}|{base}"
 
 
@@ -36,12 +42,14 @@ def load_products(engine: Engine, skus: Iterable[str]) -> dict[str, Product]:
 
 def load_family(engine: Engine, product: Product) -> list[Product]:
     """The product's variants (itself included), for "does it come in red?"."""
+    key = family_key(product)
+    if not key:
+        return [product]
     with Session(engine) as session:
         query = select(Product).where(
             Product.brand == product.brand, Product.category == product.category
         )
         siblings = session.exec(query.limit(200)).all()
-    key = family_key(product)
     return [p for p in siblings if family_key(p) == key]
 
 

@@ -62,10 +62,14 @@ def product_line(p: ProductFact, lang: str) -> str:
 
 
 def prompt_facts(facts: FactSet, lang: str, max_products: int = 6) -> list[FactLine]:
-    """Catalog rows first (they carry price and stock), then passages in retrieval order."""
-    lines = [
-        FactLine(f"{p.sku}#catalog", product_line(p, lang)) for p in facts.products[:max_products]
-    ]
+    """Catalog rows first (they carry price and stock), then passages in retrieval order.
+
+    A row that knows nothing but its SKU (no title, price, stock or attributes, as in
+    catalogs scraped from pages) is left out: it costs prompt time and says nothing.
+    """
+    known = [p for p in facts.products if p.title or p.title_zh or p.price is not None
+             or p.stock is not None or p.attributes]  # fmt: skip
+    lines = [FactLine(f"{p.sku}#catalog", product_line(p, lang)) for p in known[:max_products]]
     lines += [FactLine(p.citation, p.text) for p in facts.passages]
     return lines
 
