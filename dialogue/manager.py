@@ -51,6 +51,12 @@ _POLICY_WORDS = re.compile(
     r"保修|质保|退|换货|运费|包邮|发货|配送|快递|付款|支付|发票",
     re.IGNORECASE,
 )
+# On a product page, "what age would you recommend it for?" is about that product; only
+# these words make it a request for other products.
+_OTHER_PRODUCTS = re.compile(
+    r"\b(other|others|another|alternatives?|similar|instead|else|different|compared?)\b"
+    r"|别的|其他|其它|类似|相似|同类|换一|还有什么"
+)
 _ASK_HUMAN = re.compile(r"\b(human|agent|real person|representative)\b|人工|真人|客服人员|转接")
 _TRACKING_ONLY = frozenset({"track_order", "track_refund"})
 
@@ -184,12 +190,17 @@ class ShopAssistant:
         ):
             async for event in self._order(turn, text, meaning, log):
                 yield event
-        elif intent == "recommendation":
+        elif intent == "recommendation" and not self._about_the_page(turn, text):
             async for event in self._recommend(text, meaning, state, log):
                 yield event
         else:
             async for event in self._question(turn, text, meaning, state, log):
                 yield event
+
+    @staticmethod
+    def _about_the_page(turn: UserTurn, text: str) -> bool:
+        """A "recommendation" asked on a product page that does not ask for other products."""
+        return bool(turn.page_sku) and not _OTHER_PRODUCTS.search(text.lower())
 
     async def _handoff(
         self, turn: UserTurn, log: TurnLog, reason: str
@@ -253,7 +264,8 @@ class ShopAssistant:
         log: TurnLog,
     ) -> AsyncIterator[AnswerEvent | ConversationState]:
         subject = resolve_reference(text, state, turn.page_sku)
-        shopping = meaning.intent in ("product_question", "compare", "other")
+        # "recommendation" arrives here only as a question about the page's product
+        shopping = meaning.intent in ("product_question", "compare", "other", "recommendation")
         if subject and shopping:
             hits = await self._search(text, SearchFilters(sku=subject), k=5, log=log)
             if _POLICY_WORDS.search(text):

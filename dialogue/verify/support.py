@@ -33,7 +33,9 @@ _CHATTER_EN = (
     "assist assistance customer shopper colleague agent human contact reach pass "
     "check look find say said mention mentioned state stated provide provided base "
     "based accord according sorry unfortunately afraid hope anything else today "
-    "great good day okay ok certainly course indeed"
+    "great good day okay ok certainly course indeed "
+    # recommending is about the conversation; what the product is good for is not
+    "recommend recommended suggest suggested choice option pick consider see"
 )
 CHATTER = frozenset(_CHATTER_EN.split())
 # Chinese has no spaces, so its conversation phrases are cut out of the text before
@@ -41,7 +43,7 @@ CHATTER = frozenset(_CHATTER_EN.split())
 _CHATTER_ZH = (
     "不好意思 很高兴 有什么 您好 你好 请问 什么 可以 帮您 帮你 为您 谢谢 感谢 店铺 资料 信息 "
     "客服 帮助 同事 转接 人工 联系 问题 需要 其他 如果 根据 显示 提供 抱歉 还有 高兴 乐意 "
-    "欢迎 咨询 服务 您 吗 呢 吧 啊 哦 呀"
+    "欢迎 咨询 服务 推荐 建议 选择 这款 那款 很不错 不错 很好 您 我 吗 呢 吧 啊 哦 呀"
 )
 _CHATTER_ZH_RE = re.compile("|".join(_CHATTER_ZH.split()))
 # Clause breaks for polarity. Not ":" ("Waterproof: False" is one statement) and not

@@ -131,13 +131,36 @@ def _verify(sentence: str, facts: FactSet, focus_sku: str | None) -> SentenceVer
         return _dropped(
             sentence, checks, subjects, f"{first.verdict}: {first.claim.text!r} ({first.reason})"
         )
+    citations = tuple(dict.fromkeys(cit for c in checks for cit in c.citations))
+    if all(c.claim.kind == "product" for c in checks):
+        # Only names were checked: what the sentence says about them needs word support,
+        # or "这款充电宝适合露营" would pass on the strength of "充电宝" alone.
+        support = word_support(_without_spans(sentence, checks), facts)
+        if support is None:  # the name and conversation: "I recommend the KF-PB-20K."
+            return SentenceVerdict(sentence, sentence, "send", checks, citations, subjects)
+        if not support.supported or support.citation is None:
+            return _dropped(sentence, checks, subjects, f"unsupported: {support.reason}")
+        citations = tuple(dict.fromkeys((*citations, support.citation)))
+        return SentenceVerdict(sentence, sentence, "send", checks, citations, subjects)
     support = word_support(sentence, facts)
     if support is not None and support.opposite:
         # every figure is right, but the sentence denies what its fact affirms (or the
         # reverse): "it does not have 3 motors"
         return _dropped(sentence, checks, subjects, f"unsupported: {support.reason}")
-    citations = tuple(dict.fromkeys(cit for c in checks for cit in c.citations))
     return SentenceVerdict(sentence, sentence, "send", checks, citations, subjects)
+
+
+def _without_spans(sentence: str, checks: tuple[ClaimCheck, ...]) -> str:
+    """The sentence with each checked claim's words, and links, blanked out."""
+    text = sentence
+    for check in sorted(checks, key=lambda c: c.claim.span[0], reverse=True):
+        start, end = check.claim.span
+        text = text[:start] + " " + text[end:]
+    return _LINK.sub(" ", text)
+
+
+# a product page's address is not prose; the SKU inside it is checked as a name
+_LINK = re.compile(r"https?://\S+")
 
 
 def _by_words(sentence: str, facts: FactSet, subjects: tuple[str, ...]) -> SentenceVerdict:

@@ -220,3 +220,23 @@ async def test_a_lead_in_about_the_facts_is_left_out(
     )
     assert answer.text.endswith(" It plays for up to 40 hours with ANC on.")
     assert "information provided" not in answer.text
+
+
+async def test_a_recommendation_asked_on_a_product_page_is_about_that_product(
+    shop: DemoShop, classifier: IntentClassifier
+) -> None:
+    lm = ScriptedLM(default="Happy to help.")
+    manager, _ = build_assistant(shop, classifier, lm)
+    question = "Would you recommend these for long flights?"
+    _, cards, answer = await ask(manager, question, "c-page-reco", page_sku="EA-1001")
+    assert answer.intent == "recommendation" and not cards, "no cards: it is about this product"
+    page = {
+        h.passage.text
+        for h in shop.workspace.retriever.search(question, 50, SearchFilters(sku="EA-1001"))
+    }
+    assert answer.sources and set(answer.sources) <= page
+    # asking for other products on the same page still recommends
+    _, cards, answer = await ask(
+        manager, "Can you recommend similar headphones?", "c-page-reco-2", page_sku="EA-1001"
+    )
+    assert answer.intent == "recommendation" and cards and cards[0].cards

@@ -98,6 +98,18 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
     (PB, "很高兴为您服务！", "pass", "很高兴为您服务！", ()),
     (PB, "这款充电宝支持快充。", "send", "这款充电宝支持快充。", (f"{PB}#description",)),
     (PB, "它很适合露营。", "drop", None, ()),
+    # a product's name checks out, but what the sentence says about it must too
+    (PB, "这款充电宝适合露营。", "drop", None, ()),
+    (PB, "The KF-PB-20K is great for camping.", "drop", None, ()),
+    (PB, "我推荐这款充电宝。", "send", "我推荐这款充电宝。", (f"{PB}#title",)),
+    (PB, "I recommend the KF-PB-20K.", "send", "I recommend the KF-PB-20K.", (f"{PB}#sku",)),
+    (
+        PB,
+        "The KF-PB-20K charges a phone four times.",
+        "send",
+        "The KF-PB-20K charges a phone four times.",
+        (f"{PB}#sku", f"{PB}#review"),
+    ),
     # numbers with units, unit-normalised
     (PB, "It weighs 350 g.", "send", "It weighs 350 g.", (f"{PB}#attributes.weight_g",)),
     (PB, "It weighs 0.35 kg.", "send", "It weighs 0.35 kg.", (f"{PB}#attributes.weight_g",)),
