@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from dialogue.lm.errors import LMError
@@ -20,8 +20,10 @@ from dialogue.prompts import FactLine, HistoryLine, build_messages
 from dialogue.types import Citation, SentenceOut
 from dialogue.verify.extractive import extractive_answer
 from dialogue.verify.facts import FactSet, ProductFact
+from dialogue.verify.lexicon import LEADING_ANSWER_RE
 from dialogue.verify.sentences import SentenceStream
-from dialogue.verify.text import Lang
+from dialogue.verify.support import content_words, negated
+from dialogue.verify.text import Lang, has_cjk
 from dialogue.verify.verifier import SentenceVerdict, verify_sentence
 
 log = logging.getLogger(__name__)
@@ -98,20 +100,22 @@ async def grounded_answer(
             count_tokens=lm.count_tokens,
             budget_tokens=budget,
         )
-        splitter = SentenceStream()
+        splitter, answers = SentenceStream(), _BareAnswerJoiner()
         lm_started = time.perf_counter()
         try:
             stream = lm.stream(messages, params)
             async for delta in stream:
                 result.tokens += 1
-                for sentence in splitter.feed(delta):
+                for sentence in answers.join(splitter.feed(delta)):
                     out = _check(sentence, question, facts, focus_sku, lang, result, started)
                     if out is not None:
                         yield out
-            for sentence in splitter.flush():
+            for sentence in answers.join(splitter.flush()):
                 out = _check(sentence, question, facts, focus_sku, lang, result, started)
                 if out is not None:
                     yield out
+            if answers.pending:
+                result.verdicts.append(_bare_answer_dropped(answers.pending, lang))
         except LMError as exc:
             # The sentences already sent stay (they were verified); the half-written one
             # left in the splitter is dropped, and the facts complete the answer below.
@@ -167,6 +171,67 @@ def _without_lead_in(sentence: str) -> str:
     return rest[:1].upper() + rest[1:]
 
 
+class _BareAnswerJoiner:
+    """Holds a bare "Yes." or "No." until the sentence after it, and checks them together.
+
+    On its own it would pass as conversation, yet to "Is it waterproof?" it is a claim.
+    Joined to the next sentence it goes out only if that sentence is supported; with
+    nothing after it, it is not sent at all.
+    """
+
+    def __init__(self) -> None:
+        self.pending = ""
+
+    def join(self, sentences: Iterable[str]) -> Iterator[str]:
+        for sentence in sentences:
+            match = LEADING_ANSWER_RE.match(sentence)
+            if match and not self.pending and not _letters(sentence[match.end() :]):
+                self.pending = sentence.strip()
+                continue
+            if self.pending:
+                glue = "" if has_cjk(self.pending) else " "
+                sentence, self.pending = f"{self.pending}{glue}{sentence.lstrip()}", ""
+            yield sentence
+
+
+def _bare_answer_dropped(sentence: str, lang: str) -> SentenceVerdict:
+    return SentenceVerdict(
+        sentence,
+        None,
+        "drop",
+        (),
+        (),
+        (),
+        "a bare yes or no with no supported sentence after it",
+        "zh" if lang == "zh" else "en",
+    )
+
+
+_NEGATIVE_ANSWER = re.compile(r"^\s*(?:no|nope|不是|不对)\b", re.IGNORECASE)
+
+
+def _consistent_leading_answer(sentence: str, question: str) -> str:
+    """The sentence without a leading "Yes"/"No" that its own statement contradicts.
+
+    "Does it come with a remote?" "No, it comes with a remote." The statement is what
+    the facts can check; a "No" in front of it that says the opposite is cut, never
+    added or turned round. Only when the statement restates the question: after "Is
+    it red?", "No, it comes in black." is consistent. A negated question ("does it work
+    without batteries?") is left alone: there "Yes, it does not need them" is consistent.
+    """
+    match = LEADING_ANSWER_RE.match(sentence)
+    statement = sentence[match.end() :] if match else ""
+    if not match or not _letters(statement) or negated(question):
+        return sentence
+    asked = content_words(question)
+    if not asked or len(asked & content_words(statement)) < 0.5 * len(asked):
+        return sentence
+    says_no = _NEGATIVE_ANSWER.match(sentence) is not None
+    if says_no == negated(statement):
+        return sentence
+    return statement[:1].upper() + statement[1:]
+
+
 def _letters(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
@@ -182,7 +247,7 @@ def _check(
 ) -> SentenceOut | None:
     checked = time.perf_counter()
     reply_lang: Lang = "zh" if lang == "zh" else "en"
-    sentence = _without_lead_in(sentence)
+    sentence = _consistent_leading_answer(_without_lead_in(sentence), question)
     if _echoes(sentence, question):
         echo = SentenceVerdict(
             sentence, None, "drop", (), (), (), "repeats the question", reply_lang

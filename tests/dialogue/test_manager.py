@@ -240,3 +240,39 @@ async def test_a_recommendation_asked_on_a_product_page_is_about_that_product(
         manager, "Can you recommend similar headphones?", "c-page-reco-2", page_sku="EA-1001"
     )
     assert answer.intent == "recommendation" and cards and cards[0].cards
+
+
+def test_a_leading_yes_or_no_that_its_statement_contradicts_is_cut() -> None:
+    from dialogue.grounded import _consistent_leading_answer as consistent
+
+    remote = "Does it come with a remote?"
+    assert consistent("No, it comes with a remote.", remote) == "It comes with a remote."
+    assert consistent("Yes, it does not include one.", "Does it include a remote?") == (
+        "It does not include one."
+    )
+    assert consistent("不是，这款支持快充。", "这款支持快充吗？") == "这款支持快充。"
+    # consistent, or about something else the question did not ask: left as it is
+    for sentence, question in [
+        ("Yes, it comes with a remote.", remote),
+        ("No, it does not come with a remote.", remote),
+        ("No, it comes in black.", "Is it red?"),
+        ("Yes, it does not need batteries.", "Does it work without batteries?"),
+        ("No.", remote),
+    ]:
+        assert consistent(sentence, question) == sentence
+
+
+async def test_a_bare_yes_goes_out_only_with_a_supported_sentence(
+    shop: DemoShop, classifier: IntentClassifier
+) -> None:
+    question = "Does the battery last 40 hours?"
+    cases = [
+        ("Yes. It plays for up to 40 hours with ANC on.", True),
+        ("Yes. It is made of recycled bamboo.", False),  # the statement is not supported
+        ("Yes.", False),  # nothing after it
+    ]
+    for i, (script, sent) in enumerate(cases):
+        manager, _ = build_assistant(shop, classifier, ScriptedLM([script]))
+        _, _, answer = await ask(manager, question, f"c-bare-yes-{i}", page_sku="EA-1001")
+        assert ("Yes. It plays for up to 40 hours" in answer.text) is sent, answer.text
+        assert bool(re.search(r"\bYes\b", answer.text)) is sent, answer.text
