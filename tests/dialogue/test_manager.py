@@ -276,3 +276,20 @@ async def test_a_bare_yes_goes_out_only_with_a_supported_sentence(
         _, _, answer = await ask(manager, question, f"c-bare-yes-{i}", page_sku="EA-1001")
         assert ("Yes. It plays for up to 40 hours" in answer.text) is sent, answer.text
         assert bool(re.search(r"\bYes\b", answer.text)) is sent, answer.text
+
+
+def test_a_person_is_called_when_asked_for_plainly_or_with_confidence() -> None:
+    from dialogue.understand.types import Slots, Understanding
+
+    def wants(text: str, intent: str, confidence: float) -> bool:
+        meaning = Understanding(intent, confidence, Slots(), "en")
+        return ShopAssistant._wants_a_person(text, meaning)
+
+    # product questions about people, read as a request for one with little confidence
+    assert not wants("can you play this with two people?", "contact_human_agent", 0.42)
+    assert not wants("would a 5'2 person fit?", "contact_human_agent", 0.35)
+    assert wants("can i speak to someone about this product?", "contact_human_agent", 0.55)
+    assert wants("I need a real person", "product_question", 0.3)  # said in so many words
+    assert wants("转人工", "other", 0.2)
+    assert wants("this arrived broken, again", "complaint", 0.3)
+    assert not wants("where is my order? I want a human", "track_order", 0.9)
