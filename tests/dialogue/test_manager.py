@@ -33,6 +33,11 @@ async def ask(
     return sentences, cards, answers[0]
 
 
+def passage_texts(shop: DemoShop, question: str, filters: SearchFilters) -> set[str]:
+    """Every passage text a search for `question` within `filters` can reach."""
+    return {h.passage.text for h in shop.workspace.retriever.search(question, 50, filters)}
+
+
 async def test_a_wrong_price_is_repaired_or_dropped_and_the_true_one_cited(
     shop: DemoShop, classifier: IntentClassifier
 ) -> None:
@@ -198,14 +203,8 @@ async def test_a_service_question_on_a_product_page_also_reads_the_page(
     question = "How long does delivery take for these headphones?"
     _, _, answer = await ask(manager, question, "c-ship", page_sku="EA-1001")
     assert answer.intent not in ("product_question", "compare", "other", "recommendation")
-    page = {
-        h.passage.text
-        for h in shop.workspace.retriever.search(question, 50, SearchFilters(sku="EA-1001"))
-    }
-    docs = {
-        h.passage.text
-        for h in shop.workspace.retriever.search(question, 50, SearchFilters(kinds=("document",)))
-    }
+    page = passage_texts(shop, question, SearchFilters(sku="EA-1001"))
+    docs = passage_texts(shop, question, SearchFilters(kinds=("document",)))
     assert set(answer.sources) & page, "the product's own page was searched"
     assert set(answer.sources) & docs, "and so were the shop's documents"
 
@@ -230,10 +229,7 @@ async def test_a_recommendation_asked_on_a_product_page_is_about_that_product(
     question = "Would you recommend these for long flights?"
     _, cards, answer = await ask(manager, question, "c-page-reco", page_sku="EA-1001")
     assert answer.intent == "recommendation" and not cards, "no cards: it is about this product"
-    page = {
-        h.passage.text
-        for h in shop.workspace.retriever.search(question, 50, SearchFilters(sku="EA-1001"))
-    }
+    page = passage_texts(shop, question, SearchFilters(sku="EA-1001"))
     assert answer.sources and set(answer.sources) <= page
     # asking for other products on the same page still recommends
     _, cards, answer = await ask(
