@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from dialogue.lm.errors import LMError
 from dialogue.lm.types import GenerationParams, LanguageModel
 from dialogue.prompts import FactLine, HistoryLine, build_messages
+from dialogue.readable import readable_attribute
 from dialogue.types import Citation, SentenceOut
 from dialogue.verify.extractive import extractive_answer
 from dialogue.verify.facts import FactSet, ProductFact
@@ -72,7 +73,7 @@ def prompt_facts(facts: FactSet, lang: str, max_products: int = 6) -> list[FactL
     known = [p for p in facts.products if p.title or p.title_zh or p.price is not None
              or p.stock is not None or p.attributes]  # fmt: skip
     lines = [FactLine(f"{p.sku}#catalog", product_line(p, lang)) for p in known[:max_products]]
-    lines += [FactLine(p.citation, p.text) for p in facts.passages]
+    lines += [FactLine(p.citation, readable_attribute(p.text)) for p in facts.passages]
     return lines
 
 

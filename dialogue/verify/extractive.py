@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from dialogue.readable import readable_attribute
 from dialogue.verify.facts import Evidence, FactSet, ProductFact
 from dialogue.verify.lexicon import topics_in
 from dialogue.verify.mentions import find_mentions
@@ -113,7 +114,10 @@ def _passage_answer(
     candidates: list[tuple[str, Evidence, Counter[str]]] = []
     for e in pool:
         # a question and its answer stay together: "Q: dishwasher safe? A: no"
-        units = [e.text] if QA_PAIR.match(e.text) else _sentences(e.text)
+        # an attribute record is quoted in words: "item weight: 0.19 pounds"
+        readable = readable_attribute(e.text)
+        whole = QA_PAIR.match(e.text) or readable != e.text
+        units = [readable] if whole else _sentences(e.text)
         for sentence in units:
             if len(sentence) > _MAX_CHARS:
                 sentence = sentence[:_MAX_CHARS]
