@@ -168,7 +168,7 @@ def _without_lead_in(sentence: str) -> str:
     match = _LEAD_IN.match(sentence)
     if match is None or match.end() >= len(sentence.rstrip()):
         return sentence
-    rest = sentence[match.end():]
+    rest = sentence[match.end() :]
     return rest[:1].upper() + rest[1:]
 
 

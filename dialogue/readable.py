@@ -21,7 +21,6 @@ _SKIPPED = frozenset({"language_tag", "marketplace_id", "source", "standardized_
 _MAX_DEPTH = 8
 
 
-
 class _Unparsable(ValueError):
     pass
 
