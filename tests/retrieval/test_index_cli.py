@@ -42,6 +42,7 @@ def _jsonl(path: Path, rows: Sequence[Mapping[str, object]]) -> Path:
 @pytest.fixture
 def env(tmp_path: Path, tiny_st_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KEFU_EMBEDDER", str(tiny_st_model_dir))
+    monkeypatch.setenv("KEFU_EMBEDDER_ENGLISH", "")
     monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("KEFU_DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)

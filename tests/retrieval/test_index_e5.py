@@ -1,4 +1,5 @@
-"""The hybrid index with the real packaged multilingual E5 (slow: loads the model)."""
+"""The hybrid index with the real packaged multilingual E5, alone and joined to the
+English MiniLM as `kefu` ships it (slow: loads the models)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,19 @@ import pytest
 
 from retrieval.hybrid import HybridRetriever
 from retrieval.index import GroupUpdate, HybridIndex
+from retrieval.paired import PairedEmbedder
 from retrieval.types import Embedder, Passage, SearchFilters
 from tests.retrieval.fakes import document, product
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(params=["e5", "e5+minilm"])
+def embedder(request: pytest.FixtureRequest, e5_embedder: Embedder) -> Embedder:
+    if request.param == "e5":
+        return e5_embedder
+    return PairedEmbedder(e5_embedder, request.getfixturevalue("minilm_embedder"), 0.25)
+
 
 CATALOG = [
     product("zh-hp", "华为无线蓝牙降噪耳机，续航30小时", category="数码 / 耳机", price=599.0),
@@ -35,8 +45,8 @@ def _index(embedder: Embedder, passages: list[Passage]) -> HybridRetriever:
     return HybridRetriever(index, embedder)
 
 
-def test_e5_finds_products_in_both_languages(e5_embedder: Embedder) -> None:
-    retriever = _index(e5_embedder, CATALOG)
+def test_e5_finds_products_in_both_languages(embedder: Embedder) -> None:
+    retriever = _index(embedder, CATALOG)
     assert retriever.search("墙面底漆", k=1)[0].passage.sku == "zh-pt"
     assert retriever.search("降噪耳机", k=1)[0].passage.sku == "zh-hp"
     assert retriever.search("kettle for boiling water", k=1)[0].passage.sku == "en-kt"
@@ -44,8 +54,8 @@ def test_e5_finds_products_in_both_languages(e5_embedder: Embedder) -> None:
     assert products[0].sku == "en-sh"
 
 
-def test_e5_dense_side_crosses_languages(e5_embedder: Embedder) -> None:
-    dense = _index(e5_embedder, CATALOG).with_params(mode="dense")
+def test_e5_dense_side_crosses_languages(embedder: Embedder) -> None:
+    dense = _index(embedder, CATALOG).with_params(mode="dense")
     hits = dense.search("wireless noise cancelling headphones", k=1, filters=SearchFilters(
         kinds=("product",), lang="zh"))  # fmt: skip
     assert hits[0].passage.sku == "zh-hp"
@@ -53,7 +63,7 @@ def test_e5_dense_side_crosses_languages(e5_embedder: Embedder) -> None:
     assert policy[0].passage.doc_path == "returns.zh.md"
 
 
-def test_e5_in_product_search_ranks_the_answering_passage(e5_embedder: Embedder) -> None:
-    retriever = _index(e5_embedder, CATALOG)
+def test_e5_in_product_search_ranks_the_answering_passage(embedder: Embedder) -> None:
+    retriever = _index(embedder, CATALOG)
     hits = retriever.search("do they keep water out?", k=1, filters=SearchFilters(sku="en-sh"))
     assert hits[0].passage.field == "review"

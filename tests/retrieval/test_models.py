@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from retrieval.embedder import SentenceTransformerEmbedder, load_embedder
+from retrieval.embedder import SentenceTransformerEmbedder, load_embedder, query_quantize_for
 from retrieval.errors import ModelUnavailable, RetrievalError
 from retrieval.model_files import (
     MANIFEST,
@@ -261,7 +261,9 @@ def test_concurrent_encoding_gives_the_serial_results(
 
 def test_load_embedder_follows_the_settings(tiny_st_model_dir: Path, tmp_path: Path) -> None:
     copy = shutil.copytree(tiny_st_model_dir, tmp_path / "my-model")
-    settings = RetrievalSettings(data_dir=tmp_path, embedder=str(copy), embedder_batch_size=4)
+    settings = RetrievalSettings(
+        data_dir=tmp_path, embedder=str(copy), embedder_batch_size=4, embedder_english=""
+    )
     embedder = load_embedder(settings)
     assert embedder.name == str(copy.resolve())
     assert embedder.dimension == 32
@@ -306,12 +308,17 @@ def test_int8_queries_leave_passages_and_the_embedding_table_alone(
 
 
 def test_query_quantization_follows_the_settings(tiny_st_model_dir: Path, tmp_path: Path) -> None:
-    plain = load_embedder(RetrievalSettings(embedder=str(tiny_st_model_dir), data_dir=tmp_path))
-    assert plain._query_model is plain._model  # type: ignore[attr-defined]
     settings = RetrievalSettings(
-        embedder=str(tiny_st_model_dir), data_dir=tmp_path, embedder_query_quantize="int8"
+        embedder=str(tiny_st_model_dir), data_dir=tmp_path, embedder_english=""
     )
-    int8 = load_embedder(settings)
+    assert settings.embedder_query_quantize == "auto"
+    auto = load_embedder(settings)  # on the CPU, auto means int8 queries
+    assert auto._query_model is not auto._model  # type: ignore[attr-defined]
+    plain = load_embedder(settings.model_copy(update={"embedder_query_quantize": "none"}))
+    assert plain._query_model is plain._model  # type: ignore[attr-defined]
+    int8 = load_embedder(settings.model_copy(update={"embedder_query_quantize": "int8"}))
     assert int8._query_model is not int8._model  # type: ignore[attr-defined]
+    on_gpu = RetrievalSettings(embedder_device="cuda", data_dir=tmp_path)
+    assert (query_quantize_for(settings), query_quantize_for(on_gpu)) == ("int8", "none")
     with pytest.raises(ValueError, match="query_quantize"):
         SentenceTransformerEmbedder(tiny_st_model_dir, query_quantize="int4")  # type: ignore[arg-type]

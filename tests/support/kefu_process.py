@@ -53,6 +53,7 @@ def kefu_env(data_dir: Path, models: TinyModels, port: int, **extra: str) -> dic
     env.update(
         KEFU_DATA_DIR=str(data_dir),
         KEFU_EMBEDDER=str(models.embedder),
+        KEFU_EMBEDDER_ENGLISH="",
         KEFU_LM_MODEL=str(models.lm),
         KEFU_LM_DTYPE="float32",
         KEFU_MAX_NEW_TOKENS="12",
