@@ -44,7 +44,7 @@ class IndexParams:
     exact_limit: int = 4096  # a filter leaving at most this many passages is scored exactly
     candidates: int = 100  # per side, before fusion
     fusion: FusionMethod = "score"
-    dense_weight: float = 0.7
+    dense_weight: float = 0.6
     rrf_k: float = 60.0
     mode: SearchMode = "hybrid"
     bm25_k1: float = 1.2
