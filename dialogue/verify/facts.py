@@ -24,7 +24,7 @@ from dialogue.verify.lexicon import (
 from dialogue.verify.numbers import Quantity, find_quantities, find_structured_quantities
 from dialogue.verify.support import FactSentence, fact_sentences
 from dialogue.verify.terms import TermIndex
-from dialogue.verify.text import fold, name_tokens
+from dialogue.verify.text import LINK_RE, fold, name_tokens, normalise_link
 from dialogue.verify.units import UNITS, currency_code, unit_from_key
 
 if TYPE_CHECKING:
@@ -225,6 +225,14 @@ class FactSet:
                 )
             )
         return tuple(out)
+
+    @cached_property
+    def links(self) -> frozenset[str]:
+        """Every web address the facts hold (product pages, links in passages), normalised."""
+        found = {normalise_link(p.url) for p in self.products if p.url}
+        for e in self.evidence:
+            found.update(normalise_link(link) for link in LINK_RE.findall(e.text))
+        return frozenset(found)
 
     @cached_property
     def fact_sentences(self) -> tuple[FactSentence, ...]:

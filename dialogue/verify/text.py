@@ -42,6 +42,17 @@ EN_STOPWORDS = frozenset(_EN_STOPWORDS_TEXT.split())
 ZH_STOPCHARS = frozenset("的了吗呢吧啊是在有和与及或也都就还而这那个些我你您他她它们请问")
 
 
+# A web address in prose: "https://shop.example/p/KF-1", "www.shop.example".
+LINK_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。；！？）】]+", re.IGNORECASE)
+
+
+def normalise_link(link: str) -> str:
+    """One form per address: no scheme, no "www.", no trailing slash or punctuation."""
+    link = link.rstrip(".,;:!?)]}'\"").casefold()
+    link = re.sub(r"^https?://", "", link)
+    return link.removeprefix("www.").rstrip("/")
+
+
 def narrow(text: str) -> str:
     """Fullwidth to ASCII, one character for one (spans stay valid)."""
     return text.translate(_FULLWIDTH)

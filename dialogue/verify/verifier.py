@@ -25,7 +25,7 @@ from dialogue.verify.claims import extract_claims
 from dialogue.verify.facts import FactSet
 from dialogue.verify.lexicon import LEADING_ANSWER_RE, STOCK_PHRASES
 from dialogue.verify.support import word_support
-from dialogue.verify.text import Lang, detect_lang, has_cjk
+from dialogue.verify.text import LINK_RE, Lang, detect_lang, has_cjk, normalise_link
 from dialogue.verify.units import format_number
 
 Action = Literal["send", "repair", "drop", "pass"]
@@ -80,6 +80,11 @@ def verify_sentence(
 def _decide(sentence: str, facts: FactSet, focus_sku: str | None) -> SentenceVerdict:
     if is_garbled(sentence):
         return _dropped(sentence, (), (), "garbled text")
+    # An address the facts do not hold is invented: a dead page at best, a lure at worst.
+    links = LINK_RE.findall(sentence)
+    invented = [link for link in links if normalise_link(link) not in facts.links]
+    if invented:
+        return _dropped(sentence, (), (), f"unsupported: link {invented[0]!r} is in no fact")
     verdict = _verify(sentence, facts, focus_sku)
     if verdict.action != "drop" or not any(c.verdict == "contradicted" for c in verdict.claims):
         return verdict
@@ -156,11 +161,8 @@ def _without_spans(sentence: str, checks: tuple[ClaimCheck, ...]) -> str:
     for check in sorted(checks, key=lambda c: c.claim.span[0], reverse=True):
         start, end = check.claim.span
         text = text[:start] + " " + text[end:]
-    return _LINK.sub(" ", text)
-
-
-# a product page's address is not prose; the SKU inside it is checked as a name
-_LINK = re.compile(r"https?://\S+")
+    # a product page's address is not prose (it was checked whole in `_decide`)
+    return LINK_RE.sub(" ", text)
 
 
 def _by_words(sentence: str, facts: FactSet, subjects: tuple[str, ...]) -> SentenceVerdict:

@@ -209,6 +209,16 @@ CASES: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
         "See https://shop.example/p/KF-PB-20K for details.",
         (f"{PB}#sku",),
     ),
+    # an address must be one the facts hold, however it is written
+    (
+        PB,
+        "See www.Shop.example/p/KF-PB-20K/ for details.",
+        "send",
+        "See www.Shop.example/p/KF-PB-20K/ for details.",
+        (f"{PB}#sku",),
+    ),
+    (PB, "See https://shop.example/p/KF-PB-99 for details.", "drop", None, ()),
+    (PB, "Order it at https://kefu-deals.example/pb cheaper.", "drop", None, ()),
     (PB, "It is compatible with the X900 charger.", "drop", None, ()),
     # comparisons from catalog prices; promotions nobody can check
     (

@@ -14,6 +14,7 @@ from dialogue.verify import FactSet, PassageFact, ProductFact
 PRODUCTS: list[dict[str, Any]] = [
     {
         "sku": "KF-PB-20K",
+        "url": "https://shop.example/p/KF-PB-20K",
         "title": "Kefu Power Bank 20000mAh",
         "title_zh": "客服充电宝 20000毫安",
         "price": 299.0,
@@ -128,6 +129,7 @@ def fact_set() -> FactSet:
             attributes=p["attributes"],
             brand=p["brand"],
             family=p.get("family", ""),
+            url=p.get("url", ""),
         )
         for p in PRODUCTS
     ]
