@@ -115,14 +115,14 @@ async def grounded_answer(
                 out = _check(sentence, question, facts, focus_sku, lang, result, started)
                 if out is not None:
                     yield out
-            if answers.pending:
-                result.verdicts.append(_bare_answer_dropped(answers.pending, lang))
         except LMError as exc:
             # The sentences already sent stay (they were verified); the half-written one
             # left in the splitter is dropped, and the facts complete the answer below.
             log.warning("language model failed, answering from the facts: %s", exc)
             result.fallback = "model_down"
             result.model_error = f"{type(exc).__name__}: {exc}"
+        if answers.pending:  # nothing followed it: the model ended, or failed, after it
+            result.verdicts.append(_bare_answer_dropped(answers.pending, lang))
         result.generate_ms = (time.perf_counter() - lm_started) * 1000 - result.verify_ms
     if any(out.citations for out in result.sent) and not result.model_error:
         return

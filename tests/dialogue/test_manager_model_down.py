@@ -75,6 +75,23 @@ async def test_a_reply_cut_mid_stream_keeps_its_sentences_and_ends_with_facts(
     await lm.aclose()
 
 
+async def test_a_bare_yes_left_by_a_dying_server_is_recorded_as_dropped(
+    shop: DemoShop, classifier: IntentClassifier
+) -> None:
+    async with ChatServer("Yes. It plays for up to 40 hours with ANC on.") as dying:
+        dying.stop_after_words = 2  # "Yes." and "It", then the server dies
+        lm = client(dying, CircuitBreaker("m", failure_threshold=3))
+        manager, writer = build_assistant(shop, classifier, lm, ai_disclosure=False)
+        _, answer = await ask(manager, "c-bare-cut")
+        await lm.aclose()
+    assert not answer.text.startswith("Yes")
+    await writer.flush()
+    turn = SqlTranscriptStore(shop.workspace.engine).turns("c-bare-cut")[-1]
+    assert "ModelServerUnavailable" in turn.model_error
+    dropped = [c for c in turn.claims if c["sentence"] == "Yes."]
+    assert dropped and dropped[0]["reason"].startswith("a bare yes or no"), turn.claims
+
+
 async def test_an_open_breaker_answers_from_facts_without_calling_the_server_then_recovers(
     shop: DemoShop, classifier: IntentClassifier, server: ChatServer
 ) -> None:
