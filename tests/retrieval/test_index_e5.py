@@ -3,21 +3,40 @@ English MiniLM as `kefu` ships it (slow: loads the models)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from retrieval.embedder import load_embedder
 from retrieval.hybrid import HybridRetriever
 from retrieval.index import GroupUpdate, HybridIndex
 from retrieval.paired import PairedEmbedder
+from retrieval.settings import RetrievalSettings
 from retrieval.types import Embedder, Passage, SearchFilters
 from tests.retrieval.fakes import document, product
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(params=["e5", "e5+minilm"])
+@pytest.fixture(scope="module")
+def shipped_embedder(
+    packaged_models_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Embedder:
+    """What `load_embedder` gives by default on a CPU: the pair, with int8 queries."""
+    data_dir = tmp_path_factory.mktemp("shipped")
+    (data_dir / "models").symlink_to(packaged_models_dir)  # models assembled once per run
+    embedder = load_embedder(RetrievalSettings(data_dir=data_dir))
+    assert isinstance(embedder, PairedEmbedder)
+    return embedder
+
+
+@pytest.fixture(params=["e5", "e5+minilm", "shipped"])
 def embedder(request: pytest.FixtureRequest, e5_embedder: Embedder) -> Embedder:
     if request.param == "e5":
         return e5_embedder
+    if request.param == "shipped":
+        shipped: Embedder = request.getfixturevalue("shipped_embedder")
+        return shipped
     return PairedEmbedder(e5_embedder, request.getfixturevalue("minilm_embedder"), 0.25)
 
 
@@ -64,6 +83,12 @@ def test_e5_dense_side_crosses_languages(embedder: Embedder) -> None:
 
 
 def test_e5_in_product_search_ranks_the_answering_passage(embedder: Embedder) -> None:
-    retriever = _index(embedder, CATALOG)
-    hits = retriever.search("do they keep water out?", k=1, filters=SearchFilters(sku="en-sh"))
-    assert hits[0].passage.field == "review"
+    sizes = product("en-sh", "Available in sizes 7 to 13, in grey or blue.", field="bullet",
+                    category="Sports", price=89.0)  # fmt: skip
+    retriever = _index(embedder, [*CATALOG, sizes])
+    hits = retriever.search("do they keep water out?", k=3, filters=SearchFilters(sku="en-sh"))
+    # The title ("waterproof") and the review ("my feet stayed dry") both answer, with no
+    # word in common with the question; the sizes do not.
+    assert [h.passage.field for h in hits][-1] == "bullet"
+    hits = retriever.search("which colours can I get?", k=1, filters=SearchFilters(sku="en-sh"))
+    assert hits[0].passage.field == "bullet"
