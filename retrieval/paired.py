@@ -55,12 +55,11 @@ class PairedEmbedder:
         if not texts:
             return out
         out[:, :width] = self.multilingual.encode(texts, kind) * self._m_scale
-        if kind == "query":
-            english_rows = [i for i, text in enumerate(texts) if not has_cjk(text)]
-            cjk_rows = [i for i, text in enumerate(texts) if has_cjk(text)]
-            out[cjk_rows, :width] /= 1.0 - self.english_weight
-        else:
-            english_rows = list(range(len(texts)))
+        # CJK queries are scored by the multilingual model alone; passages always by both
+        alone = [kind == "query" and has_cjk(text) for text in texts]
+        alone_rows = [i for i, a in enumerate(alone) if a]
+        english_rows = [i for i, a in enumerate(alone) if not a]
+        out[alone_rows, :width] /= 1.0 - self.english_weight
         if english_rows:
             english = self.english.encode([texts[i] for i in english_rows], kind)
             out[english_rows, width:] = english * self._e_scale
