@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 _DUMP = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*:\s*(\{.*\})\s*$", re.DOTALL)
+_KEY = re.compile(r"\s*([a-z][a-z0-9_]*)\s*:")
 # Bookkeeping fields that say nothing to a shopper.
 _SKIPPED = frozenset({"language_tag", "marketplace_id", "source", "standardized_values"})
 _MAX_DEPTH = 8
@@ -69,7 +70,7 @@ class _Reader:
         self._expect("{")
         out: dict[str, object] = {}
         while self.peek() != "}":
-            match = re.compile(r"\s*([a-z][a-z0-9_]*)\s*:").match(self.text, self.at)
+            match = _KEY.match(self.text, self.at)
             if match is None:
                 raise _Unparsable(f"expected a key at {self.at}")
             self.at = match.end()
