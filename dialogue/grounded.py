@@ -14,10 +14,10 @@ import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from catalog.readable import readable_attribute
 from dialogue.lm.errors import LMError
 from dialogue.lm.types import GenerationParams, LanguageModel
 from dialogue.prompts import FactLine, HistoryLine, build_messages
-from dialogue.readable import readable_attribute
 from dialogue.types import Citation, SentenceOut
 from dialogue.verify.extractive import extractive_answer
 from dialogue.verify.facts import FactSet, ProductFact

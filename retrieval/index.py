@@ -159,7 +159,7 @@ class HybridIndex:
         if missing:
             raise RetrievalError(f"no vector for {len(missing)} new passages, e.g. {missing[0]}")
         # Tokenising (jieba) is the slow part of an update; do it before taking the lock.
-        tokens = {p.passage_id: tokenize(p.text) for p in fresh}
+        tokens = {p.passage_id: tokenize(p.search_text) for p in fresh}
         with self.lock.writing():
             for group in removed_groups:
                 self._drop_rows(self.table.remove_group(group))
@@ -184,7 +184,8 @@ class HybridIndex:
                     if passage.passage_id in self.table.id_to_row:
                         continue  # the same passage listed twice in one update
                     new_rows.append(self.table.append(update.group, passage))
-                    new_tokens.append(tokens.get(passage.passage_id) or tokenize(passage.text))
+                    words = tokens.get(passage.passage_id) or tokenize(passage.search_text)
+                    new_tokens.append(words)
                     new_vectors.append(vectors[passage.passage_id])
                 # Recorded even for a product with nothing to index, so it is not stale.
                 self.table.group_versions[update.group] = update.version

@@ -21,7 +21,7 @@ from retrieval.tokenize import detect_lang
 from retrieval.types import Passage
 
 # Bump when the passages made from the same rows change: stored indexes are rebuilt.
-PASSAGE_FORMAT = 1
+PASSAGE_FORMAT = 2
 # A long description is cut at sentence ends into chunks of about this many
 # characters: an embedding of a whole page says little about any one sentence.
 CHUNK_CHARS = 800

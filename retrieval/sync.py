@@ -147,7 +147,7 @@ def _embed(
     vectors: dict[str, NDArray[np.float32]] = {}
     for start in range(0, len(passages), EMBED_BATCH):
         batch = passages[start : start + EMBED_BATCH]
-        encoded = np.asarray(embedder.encode([p.text for p in batch], kind="passage"))
+        encoded = np.asarray(embedder.encode([p.search_text for p in batch], kind="passage"))
         if encoded.shape != (len(batch), embedder.dimension):
             raise RetrievalError(f"embedder returned shape {encoded.shape} for {len(batch)} texts")
         vectors.update({p.passage_id: encoded[i] for i, p in enumerate(batch)})

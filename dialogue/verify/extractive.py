@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from dialogue.readable import readable_attribute
+from catalog.readable import readable_attribute
 from dialogue.verify.facts import Evidence, FactSet, ProductFact
 from dialogue.verify.lexicon import topics_in
 from dialogue.verify.mentions import find_mentions

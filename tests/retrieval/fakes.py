@@ -115,7 +115,6 @@ def add_passages(index: HybridIndex, passages: list[Passage], embedder: HashEmbe
         groups.setdefault(group, []).append(p)
     updates = [GroupUpdate(g, "v1", tuple(ps)) for g, ps in groups.items()]
     todo = index.needs_vectors(updates)
-    vectors = dict(
-        zip([p.passage_id for p in todo], embedder.encode([p.text for p in todo]), strict=True)
-    )
+    encoded = embedder.encode([p.search_text for p in todo])
+    vectors = dict(zip([p.passage_id for p in todo], encoded, strict=True))
     index.apply(updates, vectors)

@@ -6,7 +6,9 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
+from numpy.typing import NDArray
 from sqlalchemy import Engine
 
 from catalog.db import create_db_engine, init_schema
@@ -15,7 +17,7 @@ from retrieval.hybrid import HybridRetriever
 from retrieval.index import HybridIndex, IndexParams
 from retrieval.index_store import CURRENT, load_index
 from retrieval.sync import build_index, open_index, save, update_index
-from retrieval.types import SearchFilters
+from retrieval.types import EmbedKind, SearchFilters
 from tests.retrieval.fakes import HashEmbedder
 
 PRODUCTS = [
@@ -68,6 +70,35 @@ def test_build_indexes_products_translations_and_documents(engine: Engine) -> No
     assert _search(index, "refund", 1, kinds=("document",)) == ["returns.md#Returns"]
     assert _search(index, "battery", 1) == ["hp-1#review"]
     assert _search(index, "shoes", 5, in_stock=True, brand="nike") == []  # stock 0
+
+
+class RecordingEmbedder(HashEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.passage_texts: list[str] = []
+
+    def encode(self, texts: list[str], kind: EmbedKind = "passage") -> NDArray[np.float32]:
+        if kind == "passage":
+            self.passage_texts.extend(texts)
+        return super().encode(texts, kind)
+
+
+def test_attribute_records_are_searched_as_words_and_cited_as_stored(
+    engine: Engine, tmp_path: Path
+) -> None:
+    record = "item_weight: { unit:pounds, normalized_value:{ unit:pounds, value:0.19 }, value:1 }"
+    row = {"sku": "sc-1", "title": "Kitchen scale", "lang": "en",
+           "passages": [{"source": "attribute", "text": record}]}  # fmt: skip
+    ingest_catalog(engine, _write(tmp_path / "more.jsonl", [row]))
+    embedder = RecordingEmbedder()
+    index = build_index(engine, embedder, IndexParams())
+    assert "item weight: 1 pounds" in embedder.passage_texts
+    assert record not in embedder.passage_texts
+    # BM25 reads the plain words too: "normalized" is bookkeeping, not a word on the page
+    retriever = HybridRetriever(index, HashEmbedder(), IndexParams(mode="lexical"))
+    assert retriever.search("normalized value", 5, SearchFilters(sku="sc-1")) == []
+    hits = retriever.search("weight in pounds", 5, SearchFilters(sku="sc-1"))
+    assert [h.passage.text for h in hits] == [record]  # cited as the catalog holds it
 
 
 def test_incremental_update_and_delete(engine: Engine, tmp_path: Path) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from catalog.readable import readable_attribute
 from dialogue.grounded import prompt_facts
-from dialogue.readable import readable_attribute
 from dialogue.verify import FactSet, PassageFact, extractive_answer, verify_sentence
 
 WEIGHT = "item_weight:  { unit:pounds, normalized_value:{ unit:pounds, value:0.19 }, value:0.19 }"

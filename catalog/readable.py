@@ -1,13 +1,15 @@
-"""Structured attribute dumps as plain words, for prompts and quoted answers.
+"""Structured attribute dumps as plain words, for search, prompts and quoted answers.
 
 Scraped catalogs often carry attributes as the marketplace's own records:
 
     item_weight:  { unit:pounds, normalized_value:{ unit:pounds, value:0.19 }, value:0.19 }
 
 A shopper should read "item weight: 0.19 pounds", and a small model reads the plain
-form more reliably and in fewer tokens. The verifier keeps checking claims against
-the stored text, which it reads structurally (`verify/numbers.py`), so rendering
-changes what is shown, never what counts as evidence.
+form more reliably and in fewer tokens; the embedder and BM25 match a shopper's
+words ("how heavy", "weight") against the plain form too. The verifier keeps
+checking claims against the stored text, which it reads structurally
+(`dialogue/verify/numbers.py`), so rendering changes what is searched and shown,
+never what counts as evidence.
 """
 
 from __future__ import annotations
