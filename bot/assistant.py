@@ -21,6 +21,7 @@ from dialogue.manager import ShopAssistant
 from dialogue.message_search import create_search_tables
 from dialogue.orders import OrderDesk
 from dialogue.settings import DialogueSettings
+from dialogue.similarity import EmbedderSimilarity
 from dialogue.transcript_tables import create_transcript_tables
 from dialogue.transcripts import SqlTranscriptStore, TranscriptWriter
 from dialogue.understand.classifier import IntentClassifier
@@ -99,5 +100,6 @@ async def start_assistant(
         conversations=conversations,
         transcripts=transcripts,
         settings=settings,
+        similarity=EmbedderSimilarity(workspace.embedder, settings.extractive_min_similarity),
     )
     return AssistantRuntime(workspace, manager, conversations, transcripts, orders, lm)

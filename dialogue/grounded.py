@@ -8,6 +8,7 @@ from the facts themselves, or says plainly that the shop's data does not say.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -19,7 +20,7 @@ from dialogue.lm.errors import LMError
 from dialogue.lm.types import GenerationParams, LanguageModel
 from dialogue.prompts import FactLine, HistoryLine, build_messages
 from dialogue.types import Citation, SentenceOut
-from dialogue.verify.extractive import extractive_answer
+from dialogue.verify.extractive import SentenceSimilarity, extractive_answer
 from dialogue.verify.facts import FactSet, ProductFact
 from dialogue.verify.lexicon import LEADING_ANSWER_RE
 from dialogue.verify.sentences import SentenceStream
@@ -87,6 +88,7 @@ async def grounded_answer(
     params: GenerationParams,
     history: Sequence[HistoryLine] = (),
     result: GroundedResult,
+    similarity: SentenceSimilarity | None = None,
 ) -> AsyncIterator[SentenceOut]:
     """Stream verified sentences; fill `result` as it goes."""
     started = time.perf_counter()
@@ -128,7 +130,10 @@ async def grounded_answer(
         return
     # nothing cited got through (only chatter, or nothing at all), or the model stopped
     # mid-answer: answer from the facts
-    fallback = extractive_answer(question, facts, "zh" if lang == "zh" else "en", focus_sku)
+    # in a thread: choosing the sentence embeds the candidates
+    fallback = await asyncio.to_thread(
+        extractive_answer, question, facts, "zh" if lang == "zh" else "en", focus_sku, similarity
+    )
     if fallback is not None and not _already_said(fallback.text, result.sent):
         result.fallback = result.fallback or "extractive"
         out = SentenceOut(fallback.text, tuple(Citation(ref) for ref in fallback.citations))

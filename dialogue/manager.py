@@ -43,6 +43,7 @@ from dialogue.understand.classifier import IntentClassifier
 from dialogue.understand.intents import HANDOFF_INTENTS, ORDER_INTENTS
 from dialogue.understand.types import Understanding, Vocabulary
 from dialogue.understand.understand import understand
+from dialogue.verify.extractive import SentenceSimilarity
 from retrieval.types import Hit, ProductHit, SearchFilters
 
 # Words that make a product question also a policy question.
@@ -108,6 +109,7 @@ class ShopAssistant:
         conversations: ConversationRepo,
         transcripts: TranscriptWriter,
         settings: DialogueSettings,
+        similarity: SentenceSimilarity | None = None,
     ) -> None:
         self.engine = engine
         self.retriever = retriever
@@ -118,6 +120,8 @@ class ShopAssistant:
         self.conversations = conversations
         self.transcripts = transcripts
         self.settings = settings
+        # ranks fact sentences for answers quoted from the facts; shared words without it
+        self.similarity = similarity
         self.params = GenerationParams(
             max_new_tokens=settings.max_new_tokens,
             temperature=settings.temperature,
@@ -342,6 +346,7 @@ class ShopAssistant:
             lm=self.lm,
             params=self.params,
             result=log.grounded,
+            similarity=self.similarity,
         ):
             log.sentences.append(sentence)
             yield sentence

@@ -66,6 +66,9 @@ class DialogueSettings(BaseSettings):
     # Consecutive answers with nothing grounded to say before a person is asked to join.
     handoff_after_failed_answers: int = Field(default=2, ge=1)
     max_cards: int = Field(default=3, ge=1, le=5)
+    # A fact sentence is quoted as an answer only this close to the question, in the
+    # search embedder's cosine (see dialogue/similarity.py for how 0.70 was chosen).
+    extractive_min_similarity: float = Field(default=0.70, ge=-1.0, le=1.0)
 
     @property
     def models_dir(self) -> Path:

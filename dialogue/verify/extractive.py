@@ -1,8 +1,10 @@
 """An answer made of the facts themselves, for when nothing the model wrote survives checking.
 
 Price and stock questions are answered from the catalog fields; anything else
-with the fact sentence that shares the most words with the question, the
-retriever's order settling near-ties. The answer goes through the same verifier
+with the fact sentence closest to the question: by the search embedder's
+similarity where one is given (`dialogue/similarity.py`), else by the rare words
+it shares with the question, the retriever's order settling near-ties either
+way. The answer goes through the same verifier
 as generated text, so a review that quotes an old price is repaired or left out
 like any other sentence.
 """
@@ -12,7 +14,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from catalog.readable import readable_attribute
 from dialogue.verify.facts import Evidence, FactSet, ProductFact
@@ -31,8 +35,20 @@ _STOCK_Q = re.compile(
 _MAX_CHARS = 300
 # Weight of the retriever's rank: the top passage gains this much, the second half as much.
 RANK_PRIOR = 1.0
+# The same on the embedder's cosine scale, where sentences differ by hundredths.
+SIMILARITY_RANK_PRIOR = 0.05
+# Sentences embedded for one answer at most, best-ranked passages first.
+MAX_SIMILARITY_CANDIDATES = 64
 # Runs of dots glued to the next word join sentences in scraped descriptions ("inside..this kit").
 _GLUED_DOTS = re.compile(r"(?<=\w)\.{2,}(?=\w)")
+
+
+class SentenceSimilarity(Protocol):
+    """Similarity of each sentence to the question; below `minimum` nothing is quoted."""
+
+    minimum: float
+
+    def __call__(self, question: str, sentences: Sequence[str]) -> list[float]: ...
 
 
 @dataclass(frozen=True)
@@ -42,7 +58,11 @@ class ExtractiveAnswer:
 
 
 def extractive_answer(
-    question: str, facts: FactSet, lang: Lang | None = None, focus_sku: str | None = None
+    question: str,
+    facts: FactSet,
+    lang: Lang | None = None,
+    focus_sku: str | None = None,
+    similarity: SentenceSimilarity | None = None,
 ) -> ExtractiveAnswer | None:
     """Answer from the facts alone (catalog values or the best-matching fact sentence), or None."""
     lang = lang or detect_lang(question)
@@ -54,7 +74,7 @@ def extractive_answer(
         )
         if answer is not None:
             return answer
-    return _passage_answer(question, facts, product, lang)
+    return _passage_answer(question, facts, product, lang, similarity)
 
 
 def _subject(question: str, facts: FactSet, focus_sku: str | None) -> ProductFact | None:
@@ -97,7 +117,11 @@ def _sentences(text: str) -> list[str]:
 
 
 def _passage_answer(
-    question: str, facts: FactSet, product: ProductFact | None, lang: Lang
+    question: str,
+    facts: FactSet,
+    product: ProductFact | None,
+    lang: Lang,
+    similarity: SentenceSimilarity | None,
 ) -> ExtractiveAnswer | None:
     q_tokens = Counter(map(word_key, content_tokens(question)))
     if not q_tokens:
@@ -106,43 +130,75 @@ def _passage_answer(
     topics = topics_in(fold(question))
     if product is not None and topics:
         pool += facts.policy_evidence(topics)
-    # the retriever's order (meaning and words together) settles near-ties of shared words
+    # the retriever's order (meaning and words together) settles near-ties
     rank: dict[tuple[str, str], int] = {}
     for i, passage in enumerate(facts.passages):
         rank.setdefault((passage.citation, passage.text), i)
-    df: Counter[str] = Counter()
-    candidates: list[tuple[str, Evidence, Counter[str]]] = []
+    candidates: list[_Candidate] = []
     for e in pool:
         # a question and its answer stay together: "Q: dishwasher safe? A: no"
         # an attribute record is quoted in words: "item weight: 0.19 pounds"
         readable = readable_attribute(e.text)
         whole = QA_PAIR.match(e.text) or readable != e.text
-        units = [readable] if whole else _sentences(e.text)
-        for sentence in units:
-            if len(sentence) > _MAX_CHARS:
-                sentence = sentence[:_MAX_CHARS]
+        for sentence in [readable] if whole else _sentences(e.text):
+            sentence = sentence[:_MAX_CHARS]
             toks = Counter(map(word_key, content_tokens(sentence)))
-            df.update(set(toks))
-            candidates.append((sentence, e, toks))
-    n = len(candidates) or 1
-    scored = []
-    for sentence, e, toks in candidates:
-        shared = set(q_tokens) & set(toks)
-        if not shared:
-            continue
-        # rarer shared words weigh more; long sentences are not favoured for length alone
-        score = sum(math.log(1 + n / df[t]) for t in shared) / math.sqrt(1 + len(toks) / 8)
-        at = rank.get((e.citation, e.text))
-        score += 0.0 if at is None else RANK_PRIOR / (1 + at)
-        scored.append((score, sentence, e))
-    scored.sort(key=lambda t: -t[0])
-    for _, sentence, e in scored[:3]:
+            candidates.append(_Candidate(sentence, e, toks, rank.get((e.citation, e.text))))
+    if similarity is None:
+        scored = _by_shared_words(q_tokens, candidates)
+    else:
+        scored = _by_similarity(question, candidates, similarity)
+    for candidate in scored[:3]:
+        e = candidate.evidence
         verdict = verify_sentence(
-            sentence, facts, e.sku or (product.sku if product else None), lang
+            candidate.sentence, facts, e.sku or (product.sku if product else None), lang
         )
         if e.sku and any(c.claim.dimension == "money" for c in verdict.claims):
             continue  # a sum in a review ("I paid $40") is no price: prices come from the catalog
         if verdict.action in ("send", "pass"):  # a quote is never "repaired" into a misquote
             cites = tuple(dict.fromkeys((e.citation, *verdict.citations)))
-            return ExtractiveAnswer(sentence, cites)
+            return ExtractiveAnswer(candidate.sentence, cites)
     return None
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    sentence: str
+    evidence: Evidence
+    tokens: Counter[str]
+    rank: int | None  # the passage's place in the retriever's order, None if not retrieved
+
+
+def _by_shared_words(q_tokens: Counter[str], candidates: list[_Candidate]) -> list[_Candidate]:
+    """Sentences sharing a word with the question, rarer shared words weighing more."""
+    df: Counter[str] = Counter()
+    for c in candidates:
+        df.update(set(c.tokens))
+    n = len(candidates) or 1
+    scored: list[tuple[float, _Candidate]] = []
+    for c in candidates:
+        shared = set(q_tokens) & set(c.tokens)
+        if not shared:
+            continue
+        # long sentences are not favoured for length alone
+        score = sum(math.log(1 + n / df[t]) for t in shared) / math.sqrt(1 + len(c.tokens) / 8)
+        score += 0.0 if c.rank is None else RANK_PRIOR / (1 + c.rank)
+        scored.append((score, c))
+    scored.sort(key=lambda pair: -pair[0])
+    return [c for _, c in scored]
+
+
+def _by_similarity(
+    question: str, candidates: list[_Candidate], similarity: SentenceSimilarity
+) -> list[_Candidate]:
+    """Sentences at least `similarity.minimum` close to the question, closest first."""
+    ordered = sorted(candidates, key=lambda c: len(candidates) if c.rank is None else c.rank)
+    ordered = ordered[:MAX_SIMILARITY_CANDIDATES]
+    sims = similarity(question, [c.sentence for c in ordered])
+    scored = [
+        (sim + (0.0 if c.rank is None else SIMILARITY_RANK_PRIOR / (1 + c.rank)), c)
+        for sim, c in zip(sims, ordered, strict=True)
+        if sim >= similarity.minimum
+    ]
+    scored.sort(key=lambda pair: -pair[0])
+    return [c for _, c in scored]
