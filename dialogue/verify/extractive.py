@@ -50,6 +50,10 @@ class SentenceSimilarity(Protocol):
 
     def __call__(self, question: str, sentences: Sequence[str]) -> list[float]: ...
 
+    def gates(self, question: str) -> bool:
+        """Whether `minimum` alone decides what is close enough; else a shared word must too."""
+        ...
+
 
 @dataclass(frozen=True)
 class ExtractiveAnswer:
@@ -192,9 +196,12 @@ def _by_similarity(
     question: str, candidates: list[_Candidate], similarity: SentenceSimilarity
 ) -> list[_Candidate]:
     """Sentences at least `similarity.minimum` close to the question, closest first."""
+    if not similarity.gates(question):
+        q_words = set(map(word_key, content_tokens(question)))
+        candidates = [c for c in candidates if q_words & set(c.tokens)]
     ordered = sorted(candidates, key=lambda c: len(candidates) if c.rank is None else c.rank)
     ordered = ordered[:MAX_SIMILARITY_CANDIDATES]
-    sims = similarity(question, [c.sentence for c in ordered])
+    sims = similarity(question, [c.sentence for c in ordered]) if ordered else []
     scored = [
         (sim + (0.0 if c.rank is None else SIMILARITY_RANK_PRIOR / (1 + c.rank)), c)
         for sim, c in zip(sims, ordered, strict=True)

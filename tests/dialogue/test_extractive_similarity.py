@@ -27,6 +27,9 @@ class ScriptedSimilarity:
         self.minimum = minimum
         self.asked: list[str] = []
 
+    def gates(self, question: str) -> bool:
+        return not any("\u4e00" <= ch <= "\u9fff" for ch in question)
+
     def __call__(self, question: str, sentences: Sequence[str]) -> list[float]:
         self.asked.extend(sentences)
         return [self.scores.get(s, 0.0) for s in sentences]
@@ -58,6 +61,15 @@ def test_the_retrievers_order_settles_a_near_tie() -> None:
         assert answer is not None and answer.text == ranked[0]
 
 
+def test_where_similarity_does_not_gate_a_shared_word_still_must() -> None:
+    facts = _facts("支持三档调光。", "底座为实木。")
+    similarity = ScriptedSimilarity({"支持三档调光。": 0.95, "底座为实木。": 0.9})
+    assert extractive_answer("今天天气怎么样？", facts, "zh", "L1", similarity) is None
+    answer = extractive_answer("可以调光吗？", facts, "zh", "L1", similarity)
+    assert answer is not None and answer.text == "支持三档调光。"
+    assert similarity.asked == ["支持三档调光。"]  # only the sentence sharing a word
+
+
 def test_a_quoted_sentence_still_passes_the_verifier() -> None:
     # the closest sentence names a sum: a review's price is never quoted as the price
     facts = _facts("i paid $40 for it and it dims nicely.", "it has three brightness steps.")
@@ -85,3 +97,7 @@ def test_the_shipped_embedder_finds_synonyms_and_refuses_strangers(
     assert wash is not None and wash.text == "is dishwasher safe: no"
     stranger = "which football team won the league in 1998?"
     assert extractive_answer(stranger, facts, "en", "L1", similarity) is None
+    zh = _facts("这款充电宝容量为20000毫安时，支持快充。", "七天无理由退货，运费由买家承担。")
+    assert extractive_answer("今天天气怎么样？", zh, "zh", "L1", similarity) is None
+    refund = extractive_answer("可以退货吗？", zh, "zh", "L1", similarity)
+    assert refund is not None and refund.text == "七天无理由退货，运费由买家承担。"
