@@ -54,16 +54,33 @@ def qa_command(
     workdir: Path = typer.Option(None, help="Workspace to reuse instead of a fresh temp one."),
     limit: int = typer.Option(0, help="Only the first N questions (0: all)."),
     no_lm: bool = typer.Option(False, help="Answer extractively, without the language model."),
+    other_page: bool = typer.Option(
+        False,
+        help="Ask each question on another product's page (the next SKU in the file), whose "
+        "facts should not answer it: `abstained` then measures saying so.",
+    ),
 ) -> None:
     """Answer each question on its product page; print a JSON summary as the last line."""
     lines = qa.read_text(encoding="utf-8").splitlines()
     rows = [json.loads(line) for line in lines if line.strip()]
     if limit:
         rows = rows[:limit]
+    if other_page:
+        rows = [{**row, "sku": sku} for row, sku in zip(rows, _other_pages(rows), strict=True)]
     with tempfile.TemporaryDirectory(prefix="kefu-eval-") as tmp:
         data_dir = workdir or Path(tmp)
         summary = asyncio.run(_run(catalog, rows, out, data_dir, use_lm=not no_lm))
     typer.echo(json.dumps(summary))
+
+
+def _other_pages(rows: list[dict[str, Any]]) -> list[str | None]:
+    """For each row, the SKU of the next row that asks about another product (wrapping round)."""
+    skus = [row.get("sku") for row in rows]
+    out: list[str | None] = []
+    for i, sku in enumerate(skus):
+        later = (skus[(i + step) % len(skus)] for step in range(1, len(skus)))
+        out.append(next((s for s in later if s and s != sku), None))
+    return out
 
 
 async def _run(
@@ -116,6 +133,8 @@ async def _run(
         "answer_f1": round(sum(f1s) / n, 4),
         "evidence_recall@5": round(sum(hits) / n, 4),
         "verified_rate": round(sum(verified) / n, 4),
+        # no sentence citing a fact: the answer said the shop's data does not say, or handed off
+        "abstained": round(1 - sum(verified) / n, 4),
         "p50_ms": round(statistics.median(ordered), 1),
         "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1),
         "first_sentence_p50_ms": round(statistics.median(first_ordered), 1),

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.cli_eval_qa import _other_pages
 from retrieval.evaluation import evidence_found, percentile, recall_at, reciprocal_rank
 
 CATALOG = [
@@ -163,3 +164,26 @@ def test_eval_qa_twice_in_one_workdir_answers_alike(env: Path) -> None:
         answers.append([json.loads(line)["answer"] for line in out.read_text("utf-8").splitlines()])
     assert all(answers[0]), answers
     assert answers[0] == answers[1]
+
+
+def test_other_pages_rotate_to_the_next_product() -> None:
+    rows = [{"sku": "a"}, {"sku": "a"}, {"sku": "b"}, {"sku": "c"}]
+    assert _other_pages(rows) == ["b", "b", "c", "a"]
+    assert _other_pages([{"sku": "a"}, {"sku": "a"}]) == [None, None]
+
+
+def test_eval_qa_on_other_pages_reports_abstention(env: Path) -> None:
+    catalog = _jsonl(env / "catalog.jsonl", CATALOG)
+    qa = _jsonl(env / "qa.jsonl", [
+        {"question": "how long does the battery last?", "sku": "zh-1", "answers": ["30小时"]},
+        {"question": "are these shoes red?", "sku": "zh-2", "answers": ["yes"]},
+    ])  # fmt: skip
+    out = env / "other.jsonl"
+    args = ["eval", "qa", "--catalog", str(catalog), "--qa", str(qa), "--no-lm",
+            "--other-page", "--out", str(out)]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["abstained"] == pytest.approx(1 - summary["verified_rate"])
+    asked = [json.loads(line)["sku"] for line in out.read_text("utf-8").splitlines()]
+    assert asked == ["zh-2", "zh-1"]
