@@ -25,7 +25,15 @@ from dialogue.verify.claims import extract_claims
 from dialogue.verify.facts import FactSet
 from dialogue.verify.lexicon import LEADING_ANSWER_RE, STOCK_PHRASES
 from dialogue.verify.support import word_support
-from dialogue.verify.text import LINK_RE, Lang, detect_lang, has_cjk, normalise_link
+from dialogue.verify.text import (
+    LINK_RE,
+    Lang,
+    clause_bounds,
+    detect_lang,
+    fold,
+    has_cjk,
+    normalise_link,
+)
 from dialogue.verify.units import format_number
 
 Action = Literal["send", "repair", "drop", "pass"]
@@ -147,12 +155,48 @@ def _verify(sentence: str, facts: FactSet, focus_sku: str | None) -> SentenceVer
             return _dropped(sentence, checks, subjects, f"unsupported: {support.reason}")
         citations = tuple(dict.fromkeys((*citations, support.citation)))
         return SentenceVerdict(sentence, sentence, "send", checks, citations, subjects)
+    mismeasured = _mismeasured(sentence, checks)
+    if mismeasured is not None:
+        return _dropped(sentence, checks, subjects, f"unsupported: {mismeasured}")
     support = word_support(sentence, facts)
     if support is not None and support.opposite:
         # every figure is right, but the sentence denies what its fact affirms (or the
         # reverse): "it does not have 3 motors"
         return _dropped(sentence, checks, subjects, f"unsupported: {support.reason}")
     return SentenceVerdict(sentence, sentence, "send", checks, citations, subjects)
+
+
+# Words that name what a figure measures. The facts confirm a figure, not what the
+# sentence says it measures: "the weight limit is 42 inches" passes the number check
+# on "fits riders up to 42 inches tall".
+_MEASURE_WORDS = {
+    "mass": re.compile(r"\b(?:weigh\w*|heav(?:y|ier|iest))\b|重量|多重"),
+    "length": re.compile(
+        r"\b(?:height|tall(?:er|est)?|length|width|depth|diameter)\b|身高|长度|宽度|高度|直径"
+    ),
+    "calendar": re.compile(r"\bages?\b|年龄|月龄"),
+}
+
+
+def _mismeasured(sentence: str, checks: tuple[ClaimCheck, ...]) -> str | None:
+    """A figure whose unit measures something other than what the clause names before it."""
+    folded = fold(sentence)
+    for check in checks:
+        claim = check.claim
+        if claim.kind != "quantity" or not claim.dimension:
+            continue
+        left, _ = clause_bounds(folded, *claim.span)
+        named = [
+            (m.start(), dimension)
+            for dimension, words in _MEASURE_WORDS.items()
+            for m in words.finditer(folded, left, claim.span[0])
+        ]
+        if not named:
+            continue
+        _, dimension = max(named)  # the nearest one before the figure
+        if dimension != claim.dimension:
+            return f"{claim.text!r} measures {claim.dimension}, not {dimension}"
+    return None
 
 
 def _without_spans(sentence: str, checks: tuple[ClaimCheck, ...]) -> str:

@@ -399,3 +399,34 @@ def test_facts_from_catalog_rows_and_retrieved_passages() -> None:
     assert verify_sentence("The desk lamp is out of stock.", facts).sent
     assert verify_sentence("It comes in black.", facts, "D1").sent
     assert verify_sentence("You can return it within 7 days.", facts, "D1").sent
+
+
+RIDE_ON = FactSet.build(
+    [ProductFact(sku="R1", title="Ride-on car")],
+    [
+        PassageFact("R1#qa", "it fits kids up to 42 inches tall.", "en", "R1"),
+        PassageFact("R1#review", "my son is 22 months old and loves it.", "en", "R1"),
+        PassageFact("R1#bullet", "the car weighs 20 lbs and is 36 inches tall.", "en", "R1"),
+        PassageFact("R1#description", "载重30公斤，车身高度60厘米。", "zh", "R1"),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "sent"),
+    [
+        ("The weight limit for the rider is 42 inches.", False),  # a height, said as a weight
+        ("The height of this car is 22 months old.", False),  # an age, said as a height
+        ("The rider's age can be up to 42 inches.", False),
+        ("车身高度30公斤。", False),
+        ("The car weighs 20 lbs and is 36 inches tall.", True),  # each figure its own clause
+        ("The height is 36 inches.", True),
+        ("It fits kids up to 42 inches tall.", True),  # the measure word after the figure
+        ("车身高度60厘米。", True),
+    ],
+)
+def test_a_figure_said_of_another_measure_is_dropped(sentence: str, sent: bool) -> None:
+    verdict = verify_sentence(sentence, RIDE_ON, "R1")
+    assert (verdict.text_to_send is not None) == sent, verdict.reason
+    if not sent:
+        assert "measures" in verdict.reason
