@@ -151,7 +151,7 @@ def _passage_answer(
     if similarity is None:
         scored = _by_shared_words(q_tokens, candidates)
     else:
-        scored = _by_similarity(question, candidates, similarity)
+        scored = _by_similarity(question, q_tokens, candidates, similarity)
     for candidate in scored[:3]:
         e = candidate.evidence
         verdict = verify_sentence(
@@ -181,7 +181,7 @@ def _by_shared_words(q_tokens: Counter[str], candidates: list[_Candidate]) -> li
     n = len(candidates) or 1
     scored: list[tuple[float, _Candidate]] = []
     for c in candidates:
-        shared = set(q_tokens) & set(c.tokens)
+        shared = q_tokens.keys() & c.tokens.keys()
         if not shared:
             continue
         # long sentences are not favoured for length alone
@@ -193,12 +193,14 @@ def _by_shared_words(q_tokens: Counter[str], candidates: list[_Candidate]) -> li
 
 
 def _by_similarity(
-    question: str, candidates: list[_Candidate], similarity: SentenceSimilarity
+    question: str,
+    q_tokens: Counter[str],
+    candidates: list[_Candidate],
+    similarity: SentenceSimilarity,
 ) -> list[_Candidate]:
     """Sentences at least `similarity.minimum` close to the question, closest first."""
     if not similarity.gates(question):
-        q_words = set(map(word_key, content_tokens(question)))
-        candidates = [c for c in candidates if q_words & set(c.tokens)]
+        candidates = [c for c in candidates if q_tokens.keys() & c.tokens.keys()]
     ordered = sorted(candidates, key=lambda c: len(candidates) if c.rank is None else c.rank)
     ordered = ordered[:MAX_SIMILARITY_CANDIDATES]
     sims = similarity(question, [c.sentence for c in ordered]) if ordered else []
