@@ -21,19 +21,30 @@ class StopFilter:
         if not self._stops:
             return delta
         text = self._pending + delta
-        cut = min((i for i in (text.find(s) for s in self._stops) if i >= 0), default=-1)
-        if cut >= 0:
-            self.stopped = True
-            self._pending = ""
-            return text[:cut]
-        hold = max(self._partial_suffix(text, s) for s in self._stops)
-        self._pending = text[len(text) - hold :] if hold else ""
-        return text[: len(text) - hold]
+        cut = self._first_stop(text)
+        # a longer stop may have begun before the one found ("|b<" against "b" in "|b"):
+        # then wait for the next delta to tell which stop comes first
+        held_from = len(text) - max(self._partial_suffix(text, s) for s in self._stops)
+        if 0 <= cut < held_from:
+            return self._stop(text, cut)
+        self._pending = text[held_from:]
+        return text[:held_from]
 
     def flush(self) -> str:
-        """The held-back text at the end of the reply (it turned out not to be a stop)."""
+        """The held-back text at the end of the reply, up to a stop it may hold."""
         rest, self._pending = self._pending, ""
-        return "" if self.stopped else rest
+        if self.stopped:
+            return ""
+        cut = self._first_stop(rest)
+        return rest if cut < 0 else self._stop(rest, cut)
+
+    def _first_stop(self, text: str) -> int:
+        return min((i for i in (text.find(s) for s in self._stops) if i >= 0), default=-1)
+
+    def _stop(self, text: str, cut: int) -> str:
+        self.stopped = True
+        self._pending = ""
+        return text[:cut]
 
     @staticmethod
     def _partial_suffix(text: str, stop: str) -> int:

@@ -36,6 +36,15 @@ def test_no_stops_passes_everything_through() -> None:
     assert not stopped
 
 
+def test_a_longer_stop_begun_earlier_wins() -> None:
+    out, stopped = run(["|b", "<"], ("b", "|b<"))
+    assert "".join(out) == ""
+    assert stopped
+    out, stopped = run(["|b", "x"], ("b", "|b<"))  # the longer one never completes
+    assert "".join(out) == "|"
+    assert stopped
+
+
 def test_nothing_after_the_stop() -> None:
     f = StopFilter(("。",))
     assert f.feed("好的。谢谢") == "好的"
