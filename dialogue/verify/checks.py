@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dialogue.verify.claims import Claim
+from dialogue.verify.counted import counted_words, fact_context
 from dialogue.verify.facts import Evidence, FactSet, humanize_key, slot_of_key, value_truth
 from dialogue.verify.lexicon import STOCK_PHRASES, Term
 from dialogue.verify.numbers import Quantity
@@ -198,8 +199,24 @@ def _same_context(claim: Claim, q: Quantity) -> bool:
     return bool(set(claim.following) & set(q.following))
 
 
+def _counts_same(claim: Claim, evidence: Evidence, q: Quantity) -> bool:
+    """A bare figure's fact must count what the claim counts ("2 molds", not "2 adults")."""
+    if claim.dimension or not claim.counts:
+        return True
+    context = (
+        counted_words(evidence.text)
+        if evidence.attr_key  # "number of players: 2-6": the key names what is counted
+        else fact_context(evidence.folded, q.start, q.end)
+    )
+    return not context.isdisjoint(claim.counts)
+
+
 def _check_number(claim: Claim, evidence: list[Evidence], structured: list[Evidence]) -> ClaimCheck:
     matches = [(e, q) for e in evidence for q in e.quantities if quantity_matches(claim, q)]
+    counted = [(e, q) for e, q in matches if _counts_same(claim, e, q)]
+    if matches and not counted:
+        return _no(claim, "no fact with this figure counts the same thing")
+    matches = counted
     if matches:
         # cite the fact where the figure counts the same thing ("3 motors"), if there is one
         best = next((e for e, q in matches if _same_context(claim, q)), matches[0][0])

@@ -11,6 +11,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from dialogue.verify.counted import claim_context
 from dialogue.verify.facts import FactSet
 from dialogue.verify.lexicon import (
     BOUND_RE,
@@ -80,6 +81,7 @@ class Claim:
     qualifiers: tuple[str, ...] = ()  # "bound" (under ¥300), "comparative" (¥100 cheaper)
     number_span: tuple[int, int] | None = None  # the digits alone, for a repair
     following: tuple[str, ...] = ()  # words after a bare number: "3 motors" -> ("motor",)
+    counts: tuple[str, ...] = ()  # what a bare number counts (verify/counted.py)
     other: str = ""  # the SKU a comparison is made against ("cheaper than <other>")
 
     @property
@@ -326,6 +328,7 @@ def _quantities(r: _Reader) -> None:
                 qualifiers=_qualifiers(r, q, clause, before),
                 number_span=(q.num_start, q.num_end),
                 following=q.following,
+                counts=() if dimension else tuple(sorted(claim_context(r.folded, q.start, q.end))),
             )
         )
 

@@ -430,3 +430,40 @@ def test_a_figure_said_of_another_measure_is_dropped(sentence: str, sent: bool) 
     assert (verdict.text_to_send is not None) == sent, verdict.reason
     if not sent:
         assert "measures" in verdict.reason
+
+
+PLAY_SET = FactSet.build(
+    [ProductFact(sku="K1", title="Kitchen play set", attributes={"number_of_players": "2-6"})],
+    [
+        PassageFact("K1#bullet", "includes 2 molds and a spatula.", "en", "K1"),
+        PassageFact("K1#review", "fits 3 adults in the tent with room to spare.", "en", "K1"),
+        PassageFact("K1#description", "recommended for ages 4 years and up.", "en", "K1"),
+        PassageFact("K1#attribute", 'total_eaches:  { value:"12" }', "en", "K1"),
+        PassageFact("K1#qa", "fits ezgo txt 1995 - up golf cart models.", "en", "K1"),
+        PassageFact("K1#zh", "共5种颜色可选，附送8个电池。", "zh", "K1"),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "sent"),
+    [
+        ("It comes with 2 molds.", True),
+        ("It comes with two molds.", True),
+        ("It comes with 3 molds.", False),  # the figure is a count of adults
+        ("It comes with 4 spatulas.", False),  # 4 is an age
+        ("It is for kids 4 and up.", True),  # kids and ages meet
+        ("Up to 6 players can play.", True),  # the attribute's key says what is counted
+        ("Up to 6 people can play.", True),
+        ("The box holds 12 eaches.", True),  # a scraped value: the whole fact says it
+        ("It fits 1995 models.", True),  # the counted word is in the fact's next clause
+        ("有5种颜色。", True),
+        ("有8种颜色。", False),  # 8 counts batteries
+        ("Order A-1 shipped on 2026-11-02.", False),  # a date is no count, and no fact has it
+    ],
+)
+def test_a_bare_figure_needs_a_fact_that_counts_the_same_thing(sentence: str, sent: bool) -> None:
+    verdict = verify_sentence(sentence, PLAY_SET, "K1")
+    assert (verdict.text_to_send is not None) == sent, verdict.reason
+    if not sent and "2026" not in sentence:
+        assert "counts the same thing" in verdict.reason
