@@ -9,6 +9,7 @@ from bot.cli_db import db_app
 from bot.cli_eval import eval_app
 from bot.cli_eval_intents import intents_command
 from bot.cli_eval_qa import qa_command
+from bot.cli_eval_verifier import verifier_command
 from bot.cli_forget import forget_command
 from bot.cli_index import index_app
 from bot.cli_ingest import add_ingest_hook, ingest_app
@@ -18,12 +19,16 @@ from bot.cli_search import search_command
 from bot.cli_staff import staff_app
 from bot.workspace import index_after_ingest
 
-app = typer.Typer(help="kefu: a self-hosted AI customer-service and shopping assistant.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="kefu: a self-hosted AI customer-service and shopping assistant.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(eval_app, name="eval")
 eval_app.command("intents")(intents_command)
 eval_app.command("qa")(qa_command)
+eval_app.command("verifier")(verifier_command)
 app.command("chat")(chat_command)
 app.command("run")(run_command)
 app.command("search")(search_command)
