@@ -169,13 +169,24 @@ def _verify(sentence: str, facts: FactSet, focus_sku: str | None) -> SentenceVer
 # Words that name what a figure measures. The facts confirm a figure, not what the
 # sentence says it measures: "the weight limit is 42 inches" passes the number check
 # on "fits riders up to 42 inches tall".
-_MEASURE_WORDS = {
-    "mass": re.compile(r"\b(?:weigh\w*|heav(?:y|ier|iest))\b|重量|多重"),
-    "length": re.compile(
-        r"\b(?:height|tall(?:er|est)?|length|width|depth|diameter)\b|身高|长度|宽度|高度|直径"
+_MEASURE_WORDS: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
+    ("mass", frozenset({"mass"}), re.compile(r"\b(?:weigh\w*|heav(?:y|ier|iest))\b|重量|多重")),
+    (
+        "length",
+        frozenset({"length"}),
+        re.compile(
+            r"\b(?:height|tall(?:er|est)?|length|width|depth|diameter)\b|身高|长度|宽度|高度|直径"
+        ),
     ),
-    "calendar": re.compile(r"\bages?\b|年龄|月龄"),
-}
+    ("calendar", frozenset({"calendar"}), re.compile(r"\bages?\b|年龄|月龄")),
+    # what a thing holds: a volume, a battery's charge or energy, a load, a memory
+    (
+        "capacity",
+        frozenset({"volume", "charge", "energy", "mass", "data"}),
+        re.compile(r"\bcapacit(?:y|ies)\b|容量"),
+    ),
+    ("volume", frozenset({"volume"}), re.compile(r"\bvolume\b|容积")),
+)
 
 
 def _mismeasured(sentence: str, checks: tuple[ClaimCheck, ...]) -> str | None:
@@ -187,15 +198,15 @@ def _mismeasured(sentence: str, checks: tuple[ClaimCheck, ...]) -> str | None:
             continue
         left, _ = clause_bounds(folded, *claim.span)
         named = [
-            (m.start(), dimension)
-            for dimension, words in _MEASURE_WORDS.items()
+            (m.start(), measure, dimensions)
+            for measure, dimensions, words in _MEASURE_WORDS
             for m in words.finditer(folded, left, claim.span[0])
         ]
         if not named:
             continue
-        _, dimension = max(named)  # the nearest one before the figure
-        if dimension != claim.dimension:
-            return f"{claim.text!r} measures {claim.dimension}, not {dimension}"
+        _, measure, dimensions = max(named)  # the nearest one before the figure
+        if claim.dimension not in dimensions:
+            return f"{claim.text!r} measures {claim.dimension}, not {measure}"
     return None
 
 

@@ -408,6 +408,9 @@ RIDE_ON = FactSet.build(
         PassageFact("R1#review", "my son is 22 months old and loves it.", "en", "R1"),
         PassageFact("R1#bullet", "the car weighs 20 lbs and is 36 inches tall.", "en", "R1"),
         PassageFact("R1#description", "载重30公斤，车身高度60厘米。", "zh", "R1"),
+        PassageFact(
+            "R1#spec", "battery: 7.2v 1800mah; the cup holder holds 0.5 liters.", "en", "R1"
+        ),
     ],
 )
 
@@ -423,6 +426,10 @@ RIDE_ON = FactSet.build(
         ("The height is 36 inches.", True),
         ("It fits kids up to 42 inches tall.", True),  # the measure word after the figure
         ("车身高度60厘米。", True),
+        ("The capacity of the cup holder is 36 inches.", False),  # a capacity is no length
+        ("The battery capacity is 1800 mAh.", True),
+        ("The cup holder's capacity is 0.5 liters.", True),
+        ("The weight capacity is 20 lbs.", True),
     ],
 )
 def test_a_figure_said_of_another_measure_is_dropped(sentence: str, sent: bool) -> None:
