@@ -347,6 +347,7 @@ class ShopAssistant:
             params=self.params,
             result=log.grounded,
             similarity=self.similarity,
+            min_relevance=self.settings.answer_min_relevance,
         ):
             log.sentences.append(sentence)
             yield sentence

@@ -69,6 +69,9 @@ class DialogueSettings(BaseSettings):
     # A fact sentence is quoted as an answer only this close to the question, in the
     # search embedder's cosine (see dialogue/similarity.py for how 0.70 was chosen).
     extractive_min_similarity: float = Field(default=0.70, ge=-1.0, le=1.0)
+    # A generated sentence citing facts must come this close to an English question,
+    # or it is dropped as no answer to it (see dialogue/grounded.py, `_Relevance`).
+    answer_min_relevance: float = Field(default=0.65, ge=-1.0, le=1.0)
 
     @property
     def models_dir(self) -> Path:
