@@ -98,11 +98,13 @@ class RedisRateLimiter:
         import redis.asyncio as aioredis
 
         # A burst of messages waits its turn for one of `max_connections`, instead of
-        # failing with "too many connections" and slipping through unlimited.
+        # failing with "too many connections" and slipping through unlimited. The wait
+        # is longer than a connect timeout: on a busy machine a burst of 1,000 took over
+        # a second to drain, and every message still waiting then went through unchecked.
         pool = aioredis.BlockingConnectionPool.from_url(
             url,
             max_connections=max_connections,
-            timeout=1.0,
+            timeout=5.0,
             socket_timeout=1.0,
             socket_connect_timeout=1.0,
         )
