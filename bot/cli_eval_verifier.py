@@ -16,7 +16,13 @@ from typing import Any
 
 import typer
 
-from dialogue.verify import FactSet, PassageFact, ProductFact, verify_sentence
+from dialogue.verify import (
+    FactSet,
+    PassageFact,
+    ProductFact,
+    SentenceVerdict,
+    verify_sentence,
+)
 from dialogue.verify.sentences import split_sentences
 
 
@@ -38,7 +44,7 @@ def _next_other(records: list[dict[str, Any]], i: int) -> dict[str, Any] | None:
     return None
 
 
-def _has_figure(verdict: Any) -> bool:
+def _has_figure(verdict: SentenceVerdict) -> bool:
     return any(c.claim.kind == "quantity" for c in verdict.claims)
 
 

@@ -116,8 +116,12 @@ async def grounded_answer(
             relevance = _Relevance(question, similarity, min_relevance)
 
             async def send(sentence: str) -> SentenceVerdict | None:
-                checked = _check(sentence, question, facts, focus_sku, lang, result)
-                return await relevance.keep(checked, result)
+                """Records the final verdict once; returns it only if it is to be sent."""
+                verdict = await relevance.judge(
+                    _check(sentence, question, facts, focus_sku, lang, result)
+                )
+                result.verdicts.append(verdict)
+                return verdict if verdict.text_to_send and verdict.text_to_send.strip() else None
 
             async for delta in stream:
                 result.tokens += 1
@@ -259,21 +263,16 @@ def _check(
     focus_sku: str | None,
     lang: str,
     result: GroundedResult,
-) -> SentenceVerdict | None:
+) -> SentenceVerdict:
     checked = time.perf_counter()
     reply_lang: Lang = "zh" if lang == "zh" else "en"
     sentence = _consistent_leading_answer(_without_lead_in(sentence), question)
     if _echoes(sentence, question):
-        echo = SentenceVerdict(
+        return SentenceVerdict(
             sentence, None, "drop", (), (), (), "repeats the question", reply_lang
         )
-        result.verdicts.append(echo)
-        return None
     verdict = verify_sentence(sentence, facts, focus_sku, reply_lang)
     result.verify_ms += (time.perf_counter() - checked) * 1000
-    result.verdicts.append(verdict)
-    if verdict.text_to_send is None or not verdict.text_to_send.strip():
-        return None
     return verdict
 
 
@@ -306,20 +305,16 @@ class _Relevance:
         self.similarity = similarity if on else None
         self.minimum = minimum or 0.0
 
-    async def keep(
-        self, verdict: SentenceVerdict | None, result: GroundedResult
-    ) -> SentenceVerdict | None:
-        """The verdict to send, or None; a drop replaces the turn's last recorded verdict."""
-        if verdict is None or self.similarity is None or not verdict.citations:
+    async def judge(self, verdict: SentenceVerdict) -> SentenceVerdict:
+        """The verdict as it stands, or a drop when the cited sentence is off the question."""
+        if self.similarity is None or not verdict.text_to_send or not verdict.citations:
             return verdict
-        assert verdict.text_to_send is not None
         (score,) = await asyncio.to_thread(self.similarity, self.question, [verdict.text_to_send])
         if score >= self.minimum:
             return verdict
-        result.verdicts[-1] = replace(
+        return replace(
             verdict,
             text_to_send=None,
             action="drop",
             reason=f"off the question: similarity {score:.2f} < {self.minimum:.2f}",
         )
-        return None
