@@ -65,6 +65,11 @@ def product_line(p: ProductFact, lang: str) -> str:
     return "; ".join(parts)
 
 
+def catalog_label(sku: str) -> str:
+    """How a catalog row is labelled in the prompt."""
+    return f"{sku}#catalog"
+
+
 def prompt_facts(facts: FactSet, lang: str, max_products: int = 6) -> list[FactLine]:
     """Catalog rows first (they carry price and stock), then passages in retrieval order.
 
@@ -73,7 +78,7 @@ def prompt_facts(facts: FactSet, lang: str, max_products: int = 6) -> list[FactL
     """
     known = [p for p in facts.products if p.title or p.title_zh or p.price is not None
              or p.stock is not None or p.attributes]  # fmt: skip
-    lines = [FactLine(f"{p.sku}#catalog", product_line(p, lang)) for p in known[:max_products]]
+    lines = [FactLine(catalog_label(p.sku), product_line(p, lang)) for p in known[:max_products]]
     lines += [FactLine(p.citation, readable_attribute(p.text)) for p in facts.passages]
     return lines
 
@@ -252,6 +257,29 @@ def _consistent_leading_answer(sentence: str, question: str) -> str:
     return statement[:1].upper() + statement[1:]
 
 
+_FACT_NUMBER = re.compile(r"\s*\[\d{1,2}\]")
+_SPACE_BEFORE_STOP = re.compile(r"\s+(?=[.,;:!?。，；：！？]|$)")
+
+
+def _without_fact_labels(sentence: str, facts: FactSet) -> str:
+    """The sentence without the prompt's fact labels copied into it.
+
+    The prompt labels each fact "[2] (B002BRUGI6#review)"; a small model copies the
+    label into its reply, sometimes as a whole sentence. The shopper has no use for it
+    (the citation goes with the sentence anyway), and "#review" must not count as a word
+    the facts support.
+    """
+    labels = {catalog_label(p.sku) for p in facts.products} | {p.citation for p in facts.passages}
+    if not labels:
+        return sentence
+    alternatives = "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
+    labelled = re.compile(rf"\s*[(\[（【]\s*(?:{alternatives})\s*[)\]）】]|\s*(?:{alternatives})")
+    cleaned = _FACT_NUMBER.sub("", labelled.sub("", sentence))
+    if cleaned == sentence:
+        return sentence
+    return _SPACE_BEFORE_STOP.sub("", cleaned).strip()
+
+
 def _letters(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
@@ -266,6 +294,11 @@ def _check(
 ) -> SentenceVerdict:
     checked = time.perf_counter()
     reply_lang: Lang = "zh" if lang == "zh" else "en"
+    sentence = _without_fact_labels(sentence, facts)
+    if not _letters(sentence):
+        return SentenceVerdict(
+            sentence, None, "drop", (), (), (), "only a fact's label", reply_lang
+        )
     sentence = _consistent_leading_answer(_without_lead_in(sentence), question)
     if _echoes(sentence, question):
         return SentenceVerdict(
