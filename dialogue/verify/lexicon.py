@@ -125,8 +125,12 @@ EN_NEGATION_WINDOW = 4
 ZH_NEGATION_WINDOW = 4
 
 # --- yes/no answers that a repair makes wrong --------------------------------
+# "No" answers only when punctuation or a pronoun follows it: in "no problems with rust"
+# it is the statement's own negation, and cutting it would turn the statement round.
 LEADING_ANSWER_RE = re.compile(
-    r"^\s*(?:(?:yes|yeah|yep|correct|right|sure|indeed|exactly|no|nope)\b[,!.]?\s*|"
+    r"^\s*(?:(?:yes|yeah|yep|correct|right|sure|indeed|exactly|nope)\b[,!.]?\s*|"
+    r"no(?:\s*[,!.;:]\s*|\s*$|\s+(?=(?:it|it's|its|they|they're|this|that|these|those|"
+    r"i|you|we|he|she|there|not|but|sorry|unfortunately)\b))|"
     r"(?:是的|对的|没错|对|不是|不对)[，,！!。]?\s*)",
     re.IGNORECASE,
 )

@@ -474,3 +474,22 @@ def test_a_bare_figure_needs_a_fact_that_counts_the_same_thing(sentence: str, se
     assert (verdict.text_to_send is not None) == sent, verdict.reason
     if not sent and "2026" not in sentence:
         assert "counts the same thing" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("sentence", "sent"),
+    [
+        ("No problems with rust either.", True),  # "No" is the statement's own negation
+        ("No rust problems so far.", True),
+        ("It has problems with rust.", False),
+        ("No, it has problems with rust.", False),  # "No" answers; the statement is wrong
+        ("No it has had problems with rust.", False),
+    ],
+)
+def test_no_before_a_noun_negates_the_statement_itself(sentence: str, sent: bool) -> None:
+    facts = FactSet.build(
+        [ProductFact("S1", title="Sandbox")],
+        [PassageFact("S1#review", "no problems with rust either.", "en", "S1")],
+    )
+    verdict = verify_sentence(sentence, facts, "S1")
+    assert verdict.sent == sent, verdict.reason
