@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from dialogue.grounded import GroundedResult, grounded_answer
-from dialogue.lm.scripted import ScriptedLM
-from dialogue.lm.types import GenerationParams
+from dialogue.grounded import GroundedResult
 from dialogue.verify import FactSet, PassageFact, ProductFact
+from tests.dialogue.scripted_answer import scripted_answer
 
 CHARGER = FactSet.build(
     [ProductFact(sku="B002BRUGI6", title="Car charger", price=12.0, currency="USD", stock=4)],
@@ -22,21 +19,7 @@ CHARGER = FactSet.build(
 def _answer(
     reply: str, question: str = "does it work in a car?"
 ) -> tuple[list[str], GroundedResult]:
-    result = GroundedResult()
-
-    async def run() -> list[str]:
-        stream = grounded_answer(
-            question,
-            CHARGER,
-            lang="en",
-            focus_sku="B002BRUGI6",
-            lm=ScriptedLM([reply]),
-            params=GenerationParams(max_new_tokens=200),
-            result=result,
-        )
-        return [out.text async for out in stream]
-
-    return asyncio.run(run()), result
+    return scripted_answer(CHARGER, reply, question, "B002BRUGI6")
 
 
 def test_a_label_alone_is_no_sentence() -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
-from dialogue.grounded import GroundedResult, grounded_answer
-from dialogue.lm.scripted import ScriptedLM
-from dialogue.lm.types import GenerationParams
+from dialogue.grounded import GroundedResult
 from dialogue.verify import FactSet, PassageFact, ProductFact
+from tests.dialogue.scripted_answer import scripted_answer
 
 BLASTER = FactSet.build(
     [ProductFact(sku="T1", title="Dart blaster")],
@@ -39,23 +37,7 @@ class TableSimilarity:
 def _answer(
     reply: str, question: str, similarity: TableSimilarity | None, minimum: float | None = 0.65
 ) -> tuple[list[str], GroundedResult]:
-    result = GroundedResult()
-
-    async def run() -> list[str]:
-        stream = grounded_answer(
-            question,
-            BLASTER,
-            lang="en",
-            focus_sku="T1",
-            lm=ScriptedLM([reply]),
-            params=GenerationParams(max_new_tokens=200),
-            result=result,
-            similarity=similarity,
-            min_relevance=minimum,
-        )
-        return [out.text async for out in stream]
-
-    return asyncio.run(run()), result
+    return scripted_answer(BLASTER, reply, question, "T1", similarity, minimum)
 
 
 def test_a_true_sentence_off_the_question_is_dropped_and_recorded() -> None:
