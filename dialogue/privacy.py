@@ -254,9 +254,41 @@ def fold_for_detection(text: str) -> str:
     return "".join(_fold_char(char) for char in text)
 
 
+_STARS = re.compile(r"\*+")
+_NUMBER_FORMAT = frozenset("0123456789*()+.-")
+
+
+def _without_shoppers_stars(folded: str) -> str:
+    """`folded` with the shopper's own stars as NUL (same length), masks' stars kept.
+
+    Detectors count `*` as a digit so that a masked number stays masked. A mask leaves
+    runs of stars before kept digits, never a star right after a digit, and never one
+    star alone before a number; such stars ("*4111 1111 1111 1111", "1111*", "0*9")
+    are the shopper's, and a card number next to one must still be found.
+    """
+    out = list(folded)
+    for run in _STARS.finditer(folded):
+        start, end = run.span()
+        before = folded[start - 1] if start else ""
+        before_that = folded[start - 2] if start > 1 else ""
+        after = folded[end] if end < len(folded) else ""
+        after_digit = before.isascii() and before.isdigit()
+        lone_before_number = (
+            end - start == 1
+            and after.isascii()
+            and after.isdigit()
+            and not before.isalnum()
+            and before not in _NUMBER_FORMAT
+            and not (before in (" ", ".", "-") and before_that in _NUMBER_FORMAT)
+        )
+        if after_digit or lone_before_number:
+            out[start:end] = "\x00" * (end - start)
+    return "".join(out)
+
+
 def mask_pii(text: str) -> MaskedText:
     """Mask every email, phone number, card number and postal address in `text`."""
-    folded = fold_for_detection(text)
+    folded = _without_shoppers_stars(fold_for_detection(text))
     found: list[_Found] = []
     # Order is priority: an email's digits are not a phone, a phone is not a card.
     for detector in (_emails, _phones, _cards, _addresses):

@@ -21,6 +21,12 @@ _ABBREVIATIONS_TEXT = (
     "e.g eg i.e ie mr mrs ms dr prof vs st jr sr approx fig cf al inc ltd co dept est"
 )
 _ABBREVIATIONS = frozenset(_ABBREVIATIONS_TEXT.split())
+# Short forms that also end sentences ("It is 5 ft."), so they end one only before what
+# is not a lower-case word: "holds 14.9 cu. ft. of air", "pens, etc. are included".
+# Joining two sentences by mistake makes both answer for each other; cutting one in two
+# would send a fragment ("ft. of air") on its own.
+_SHORT_FORMS_TEXT = "cu ft oz lb lbs pcs qt gal yd sq hrs mph approx etc"
+_SHORT_FORMS = frozenset(_SHORT_FORMS_TEXT.split())
 _CJK_CHAR = re.compile(f"[{CJK}]")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*|\d+)$")
 
@@ -72,6 +78,12 @@ def _ends_sentence(buf: str, i: int, end: int, final: bool) -> bool | None:
     lowered = word.lower()
     if lowered in _ABBREVIATIONS or ("." in lowered and len(lowered) <= 6):
         return False
+    if lowered in _SHORT_FORMS:
+        rest = buf[end:].lstrip()
+        if not rest and not final:
+            return None
+        if rest[:1].isascii() and rest[:1].islower():
+            return False
     if lowered == "no":
         rest = buf[end:]
         if not rest.strip() and not final:

@@ -35,6 +35,10 @@ def kinds(result: MaskedText) -> list[str]:
         ("card 4111 1111 1111 1111 exp 12/27", "card **** **** **** 1111 exp 12/27", "card"),
         ("卡号6222021234567890128谢谢", "卡号**** **** **** 0128谢谢", "card"),
         ("amex 3782-822463-10005", "amex **** **** **** 0005", "card"),
+        # the shopper's own stars do not hide a card ("*" is read as a digit only in masks)
+        ("card *4111 1111 1111 1111", "card ***** **** **** 1111", "card"),
+        ("card 4111 1111 1111 1111* ok", "card **** **** **** 1111* ok", "card"),
+        ("2*3 4111 1111 1111 1111", "2*3 **** **** **** 1111", "card"),
         ("ship to 221B Baker Street, London", "ship to [address], London", "address"),
         ("at 1600 Pennsylvania Ave NW, Washington", "at [address], Washington", "address"),
         ("12 Oak St Apt 4B.", "[address].", "address"),
@@ -182,4 +186,4 @@ def test_text_outside_spans_is_unchanged(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(messages)
 def test_no_luhn_valid_card_number_survives(text: str) -> None:
-    assert luhn_runs(mask_pii(text).text) == []
+    assert luhn_runs(mask_pii(text).text) == [], ascii(text)  # the text may be invisible

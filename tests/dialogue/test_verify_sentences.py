@@ -30,6 +30,10 @@ CASES = [
     ("It's 12.5 cm... okay", ["It's 12.5 cm...", "okay"]),
     ("价格：¥299\n库存：3件", ["价格：¥299", "库存：3件"]),
     ("   ", []),
+    # a short form ends a sentence only before a capital
+    ("Holds 14.9 cu. ft. balloons can be filled.", ["Holds 14.9 cu. ft. balloons can be filled."]),
+    ("Pens, markers, etc. are included.", ["Pens, markers, etc. are included."]),
+    ("It is 5 ft. It weighs 3 lbs.", ["It is 5 ft.", "It weighs 3 lbs."]),
 ]
 
 
@@ -47,6 +51,13 @@ def test_stream_waits_for_the_character_that_decides() -> None:
     assert stream.feed("好") == ["Next。"]
     assert stream.flush() == ["好"]
     assert stream.flush() == []
+
+
+def test_stream_waits_after_a_short_form() -> None:
+    stream = SentenceStream()
+    assert stream.feed("It is 5 ft.") == []
+    assert stream.feed(" ") == []  # "ft. tall" or a new sentence?
+    assert stream.feed("tall. It") == ["It is 5 ft. tall."]
 
 
 def test_a_run_on_sentence_is_cut_at_a_comma() -> None:
