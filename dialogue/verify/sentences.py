@@ -25,7 +25,7 @@ _ABBREVIATIONS = frozenset(_ABBREVIATIONS_TEXT.split())
 # is not a lower-case word: "holds 14.9 cu. ft. of air", "pens, etc. are included".
 # Joining two sentences by mistake makes both answer for each other; cutting one in two
 # would send a fragment ("ft. of air") on its own.
-_SHORT_FORMS_TEXT = "cu ft oz lb lbs pcs qt gal yd sq hrs mph approx etc"
+_SHORT_FORMS_TEXT = "cu ft oz lb lbs pcs qt gal yd sq hrs mph etc"
 _SHORT_FORMS = frozenset(_SHORT_FORMS_TEXT.split())
 _CJK_CHAR = re.compile(f"[{CJK}]")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*|\d+)$")
