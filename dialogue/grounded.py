@@ -294,12 +294,12 @@ def _check(
 ) -> SentenceVerdict:
     checked = time.perf_counter()
     reply_lang: Lang = "zh" if lang == "zh" else "en"
-    sentence = _without_fact_labels(sentence, facts)
-    if not _letters(sentence):
+    unlabelled = _without_fact_labels(sentence, facts)
+    if not _letters(unlabelled):  # the transcript keeps what the model wrote
         return SentenceVerdict(
             sentence, None, "drop", (), (), (), "only a fact's label", reply_lang
         )
-    sentence = _consistent_leading_answer(_without_lead_in(sentence), question)
+    sentence = _consistent_leading_answer(_without_lead_in(unlabelled), question)
     if _echoes(sentence, question):
         return SentenceVerdict(
             sentence, None, "drop", (), (), (), "repeats the question", reply_lang

@@ -28,6 +28,7 @@ def test_a_label_alone_is_no_sentence() -> None:
         assert not any("#" in text for text in sent), reply
         assert result.verdicts[0].action == "drop"
         assert result.verdicts[0].reason == "only a fact's label"
+        assert result.verdicts[0].sentence == reply  # recorded as the model wrote it
 
 
 def test_a_label_inside_a_sentence_is_cut_and_the_sentence_still_checked() -> None:
