@@ -1,11 +1,13 @@
-"""Int8 against float32 weights for the in-process model on this CPU, in one run.
+"""Int8 against the loaded weights for the in-process model on this CPU, in one run.
 
-Prompt processing (a prompt of 300 and 600 tokens) and decoding (seconds per
-token with a warm cache) for the same model loaded both ways, with the ratio,
-and how often the int8 model's greedy reply matches the float32 one's on a
-few shop questions (a quality proxy, not a score).
+The model loads in the dtype the engine picks here (`--dtype auto`: bfloat16 on
+CPUs with AVX512-BF16 or AMX, else float32), then gets int8 weights the way
+`dialogue/lm/quantize.py` gives them for that dtype. Prompt processing (a prompt
+of 300 and 600 tokens) and decoding (seconds per token with a warm cache) both
+ways, with the ratio, and how often the int8 model's greedy reply matches the
+other one's on a few shop questions (a quality proxy, not a score).
 
-    python -m bench.quantize_bench [--model packaged:qwen2.5-coder-0.5b-instruct]
+    python -m bench.quantize_bench [--model packaged:qwen2.5-coder-0.5b-instruct] [--dtype auto]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from dialogue.lm.packaged_qwen import resolve_model_dir
 from dialogue.lm.quantize import quantize_int8
+from dialogue.lm.transformers_engine import _pick_dtype
 from dialogue.settings import DialogueSettings
 
 QUESTIONS = [
@@ -75,24 +78,26 @@ def measure(model: Any, tokenizer: Any) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="", help="lm_model spec (default: KEFU_LM_MODEL)")
+    parser.add_argument("--dtype", default="auto", help="auto, float32 or bfloat16")
     args = parser.parse_args()
     settings = DialogueSettings()
     model_dir: Path = resolve_model_dir(args.model or settings.lm_model, settings.models_dir)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
-    print(f"model {model_dir.name}, {torch.get_num_threads()} threads")
+    dtype = _pick_dtype(args.dtype, torch.device("cpu"))
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).eval()
+    print(f"model {model_dir.name} in {dtype}, {torch.get_num_threads()} threads")
     base = measure(model, tokenizer)
     quantized = measure(quantize_int8(model), tokenizer)
     for key, label in (("prefill_300", "prompt of 300 tokens"),
                        ("prefill_600", "prompt of 600 tokens"),
                        ("decode", "one decoded token")):  # fmt: skip
         ratio = base[key] / quantized[key]
-        print(f"{label:<22} float32 {base[key]:7.3f} s   int8 {quantized[key]:7.3f} s   "
+        print(f"{label:<22} as loaded {base[key]:7.3f} s   int8 {quantized[key]:7.3f} s   "
               f"int8 is {ratio:.2f}x faster")  # fmt: skip
     same = sum(a == b for a, b in zip(base["replies"], quantized["replies"], strict=True))
     print(f"greedy replies identical: {same}/{len(QUESTIONS)}")
     for a, b in zip(base["replies"], quantized["replies"], strict=True):
-        print(f"  float32: {a!r}\n  int8:    {b!r}")
+        print(f"  as loaded: {a!r}\n  int8:      {b!r}")
 
 
 if __name__ == "__main__":

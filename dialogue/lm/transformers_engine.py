@@ -88,8 +88,9 @@ class TransformersEngine:
 
         dtype "auto" is bfloat16 on CUDA and on CPUs with bfloat16 units (AVX512-BF16,
         AMX), float32 on other CPUs, where bfloat16 matmuls are emulated and slow.
-        quantize "auto" stores the linear layers' weights as int8 where the model runs in
-        float32 on the CPU (`quantize.py`); "none" keeps them, "int8" forces it on the CPU.
+        quantize "auto" gives the linear layers int8 weights on the CPU (`quantize.py`:
+        in place of float32 ones, or beside bfloat16 ones for decoding); "none" keeps them
+        as loaded, "int8" forces it on the CPU.
         """
         target = _pick_device(device)
         torch_dtype = _pick_dtype(dtype, target)
@@ -107,7 +108,10 @@ class TransformersEngine:
         if int8:
             if target.type != "cpu":
                 raise ModelNotAvailable("int8 quantization runs on the CPU only")
-            model = quantize_int8(model)
+            try:
+                model = quantize_int8(model)
+            except ValueError as exc:
+                raise ModelNotAvailable(str(exc)) from exc
         if not getattr(tokenizer, "chat_template", None):
             raise ModelNotAvailable(f"the tokenizer in {model_dir} has no chat template")
         return cls(
