@@ -37,6 +37,9 @@ QuantizeSetting = Literal["auto", "none", "int8"]
 # Above this many tokens in one step the int8 matmul loses to bfloat16 on the matrix
 # units (measured crossover on two AMX cores: faster at 4 tokens, slower at 6).
 DECODE_MAX_TOKENS = 4
+# torch's int8 weight-only kernel reads inputs in blocks of 16: other widths gave wrong
+# numbers or crashed the process (torch 2.13), so such layers keep bfloat16 alone.
+_INT8_INPUT_MULTIPLE = 16
 
 
 def wants_int8(setting: str, device: torch.device, dtype: torch.dtype) -> bool:
@@ -85,6 +88,8 @@ class DecodeInt8Linear(nn.Module):
 
     def __init__(self, linear: nn.Linear) -> None:
         super().__init__()
+        if linear.in_features % _INT8_INPUT_MULTIPLE:
+            raise ValueError(f"int8 decoding needs inputs in blocks of {_INT8_INPUT_MULTIPLE}")
         self.weight = linear.weight
         self.bias = linear.bias
         weight = linear.weight.detach().float()
@@ -105,6 +110,6 @@ class DecodeInt8Linear(nn.Module):
 def _with_decode_int8(model: Any) -> Any:
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
-            if type(child) is nn.Linear:
+            if type(child) is nn.Linear and child.in_features % _INT8_INPUT_MULTIPLE == 0:
                 setattr(parent, name, DecodeInt8Linear(child))
     return model

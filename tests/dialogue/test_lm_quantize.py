@@ -14,14 +14,14 @@ from dialogue.lm.types import GenerationParams
 from tests.dialogue.lm_reference import chat
 
 
-def _bf16_linear(bias: bool = True) -> torch.nn.Linear:
+def _bf16_linear(bias: bool = True, outputs: int = 96) -> torch.nn.Linear:
     torch.manual_seed(0)
-    return torch.nn.Linear(64, 96, bias=bias).to(torch.bfloat16)
+    return torch.nn.Linear(64, outputs, bias=bias).to(torch.bfloat16)
 
 
-@pytest.mark.parametrize("bias", [True, False])
-def test_decoding_steps_stay_close_to_the_bfloat16_layer(bias: bool) -> None:
-    linear = _bf16_linear(bias)
+@pytest.mark.parametrize(("bias", "outputs"), [(True, 96), (False, 96), (True, 37)])
+def test_decoding_steps_stay_close_to_the_bfloat16_layer(bias: bool, outputs: int) -> None:
+    linear = _bf16_linear(bias, outputs)
     int8 = DecodeInt8Linear(linear)
     for tokens in range(1, DECODE_MAX_TOKENS + 1):
         x = torch.randn(1, tokens, 64).to(torch.bfloat16)
@@ -38,6 +38,16 @@ def test_prompt_steps_use_the_bfloat16_weight_exactly() -> None:
     x = torch.randn(2, DECODE_MAX_TOKENS, 64).to(torch.bfloat16)  # 8 tokens in one step
     assert torch.equal(int8(x), linear(x))
     assert int8.weight is linear.weight, "the weight is shared, so tied embeddings stay tied"
+
+
+def test_layers_the_int8_kernel_cannot_read_keep_bfloat16_alone() -> None:
+    # the kernel reads inputs in blocks of 16; a width of 100 gave wrong numbers
+    model = torch.nn.Sequential(torch.nn.Linear(100, 64), torch.nn.Linear(64, 100))
+    quantize_int8(model.to(torch.bfloat16))
+    assert type(model[0]) is torch.nn.Linear
+    assert isinstance(model[1], DecodeInt8Linear)
+    with pytest.raises(ValueError, match="blocks of 16"):
+        DecodeInt8Linear(torch.nn.Linear(100, 8).to(torch.bfloat16))
 
 
 def test_a_bfloat16_model_gains_int8_copies_of_every_linear_layer(tiny_lm_dir: Path) -> None:
