@@ -18,9 +18,10 @@ many bytes the weights take. Two cases:
   decode loop (`python -m bench.quantize_bench`), 115 → 90 ms per step inside the
   engine's continuous-batching loop, prompt processing unchanged.
 
-Dynamic quantization quantizes activations per call, over everything in the batch,
-so a float32 reply can differ slightly with the conversations decoded beside it;
-"none" gives replies that depend on their own prompt alone.
+Either way a reply can differ slightly with the conversations decoded beside it:
+dynamic quantization scales activations over everything in the batch, and a bfloat16
+model reads int8 weights only while few tokens share a step. "none" gives replies
+that depend on their own prompt alone.
 """
 
 from __future__ import annotations
