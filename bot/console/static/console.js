@@ -61,20 +61,28 @@
       });
     }
   };
-  // Queue page: take over without leaving the page's flow.
+  // Queue page: take over without leaving the page's flow. While a take-over is on its
+  // way, live reloads wait: the take-over's own owner event would otherwise reload the
+  // queue and strand the staff member there instead of in the conversation.
+  var takingOver = false;
   document.querySelectorAll("form.take-over").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var id = form.dataset.conversationId;
+      takingOver = true;
       window.kefuConsole.post(form.action).then(function (r) {
-        if (r.ok) location.href = "/console/c/" + id;
-        else r.json().then(function (j) { alert(j.detail || j.error && j.error.message || "Could not take over."); });
-      });
+        if (r.ok) { location.href = "/console/c/" + id; return; }
+        takingOver = false;
+        r.json().then(function (j) {
+          alert(j.detail || j.error && j.error.message || "Could not take over.");
+          location.reload(); // the queue may have changed while the take-over was refused
+        });
+      }, function () { takingOver = false; alert("Could not take over: the console is offline."); });
     });
   });
   // The queue page reloads when someone starts or stops waiting, so wait times stay true.
   window.addEventListener("kefu-live", function (ev) {
-    if (ev.detail.kind === "owner" && document.getElementById("queue")) location.reload();
+    if (ev.detail.kind === "owner" && document.getElementById("queue") && !takingOver) location.reload();
   });
   loadQueue();
   connect();
