@@ -22,7 +22,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from dialogue.lm.packaged_qwen import resolve_model_dir
 from dialogue.lm.quantize import quantize_int8
-from dialogue.lm.transformers_engine import _pick_dtype
+from dialogue.lm.transformers_engine import pick_dtype
 from dialogue.settings import DialogueSettings
 
 QUESTIONS = [
@@ -83,7 +83,7 @@ def main() -> None:
     settings = DialogueSettings()
     model_dir: Path = resolve_model_dir(args.model or settings.lm_model, settings.models_dir)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    dtype = _pick_dtype(args.dtype, torch.device("cpu"))
+    dtype = pick_dtype(args.dtype, torch.device("cpu"))
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).eval()
     print(f"model {model_dir.name} in {dtype}, {torch.get_num_threads()} threads")
     base = measure(model, tokenizer)

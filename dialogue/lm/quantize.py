@@ -77,6 +77,10 @@ def quantize_int8(model: Any) -> Any:
         )
 
 
+def int8_kernel_reads(linear: nn.Linear) -> bool:
+    return linear.in_features % _INT8_INPUT_MULTIPLE == 0
+
+
 class DecodeInt8Linear(nn.Module):
     """A bfloat16 linear layer that decodes with a per-channel int8 copy of its weight.
 
@@ -89,7 +93,7 @@ class DecodeInt8Linear(nn.Module):
 
     def __init__(self, linear: nn.Linear) -> None:
         super().__init__()
-        if linear.in_features % _INT8_INPUT_MULTIPLE:
+        if not int8_kernel_reads(linear):
             raise ValueError(f"int8 decoding needs inputs in blocks of {_INT8_INPUT_MULTIPLE}")
         self.weight = linear.weight
         self.bias = linear.bias
@@ -111,6 +115,6 @@ class DecodeInt8Linear(nn.Module):
 def _with_decode_int8(model: Any) -> Any:
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
-            if type(child) is nn.Linear and child.in_features % _INT8_INPUT_MULTIPLE == 0:
+            if type(child) is nn.Linear and int8_kernel_reads(child):
                 setattr(parent, name, DecodeInt8Linear(child))
     return model

@@ -93,7 +93,7 @@ class TransformersEngine:
         as loaded, "int8" forces it on the CPU.
         """
         target = _pick_device(device)
-        torch_dtype = _pick_dtype(dtype, target)
+        torch_dtype = pick_dtype(dtype, target)
         try:
             tokenizer = AutoTokenizer.from_pretrained(model_dir)
             model = AutoModelForCausalLM.from_pretrained(
@@ -355,7 +355,7 @@ def _eos_ids(model: Any, tokenizer: Any) -> list[int]:
     return sorted(i for i in ids if i is not None and i >= 0)
 
 
-def _pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
+def pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
     if dtype == "auto":
         native = device.type == "cuda" or (device.type == "cpu" and _cpu_has_bf16())
         return torch.bfloat16 if native else torch.float32

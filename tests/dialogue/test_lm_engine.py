@@ -179,13 +179,13 @@ def test_loading_a_directory_without_a_model_fails_clearly(tmp_path: Path) -> No
 def test_dtype_choices() -> None:
     import torch
 
-    from dialogue.lm.transformers_engine import _pick_dtype
+    from dialogue.lm.transformers_engine import pick_dtype
 
     cpu = torch.device("cpu")
-    assert _pick_dtype("float32", cpu) == torch.float32
-    assert _pick_dtype("auto", cpu) in (torch.float32, torch.bfloat16)
+    assert pick_dtype("float32", cpu) == torch.float32
+    assert pick_dtype("auto", cpu) in (torch.float32, torch.bfloat16)
     with pytest.raises(ModelNotAvailable, match="unknown dtype"):
-        _pick_dtype("int3", cpu)
+        pick_dtype("int3", cpu)
 
 
 async def test_float32_on_the_cpu_runs_with_int8_weights_by_default(tiny_lm_dir: Path) -> None:
